@@ -1,0 +1,82 @@
+"""The schema-constrained action loop: how an agent uses tools without native tool calling.
+
+Each step the model answers with exactly one JSON object from a discriminated union: a call to one of the
+agent's granted tools (``{"action": "<tool>", "args": {...}}``) or the final answer
+(``{"action": "final", "answer": {...}}``). The server's grammar enforces the union's JSON schema, pydantic
+validates it, and the tool's output goes back as the next user message, redacted and cut to the output
+budget. The last step only offers the final answer, so a run always ends with one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from agents.base import AgentRun
+from opsquad.model.protocol import Message
+from opsquad.redact import redact
+
+A = TypeVar("A", bound=BaseModel)
+
+
+def _call_model(name: str, params: type[BaseModel]) -> type[BaseModel]:
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"Call_{name}",
+        __config__=ConfigDict(extra="forbid"),
+        action=(Literal[name], ...),  # type: ignore[valid-type]
+        args=(params, ...),
+    )
+
+
+def action_adapter(run: AgentRun, answer_type: type[A], final_only: bool = False) -> TypeAdapter[Any]:
+    final = create_model(
+        "Final", __config__=ConfigDict(extra="forbid"), action=(Literal["final"], ...), answer=(answer_type, ...)
+    )
+    if final_only or not run.tools:
+        return TypeAdapter(final)
+    members = [_call_model(name, tool.Params) for name, tool in run.tools.items()] + [final]
+    union = Annotated[Union[tuple(members)], Field(discriminator="action")]  # noqa: UP007
+    return TypeAdapter(union)
+
+
+def tool_menu(run: AgentRun) -> str:
+    lines = []
+    for name, tool in run.tools.items():
+        fields = ", ".join(tool.Params.model_fields)
+        lines.append(f"- {name}({fields}): {tool.description}")
+    return "\n".join(lines)
+
+
+def render_result(run: AgentRun, name: str, result: Any) -> str:
+    body = json.dumps(result.data, default=str, separators=(",", ":")) if result.data is not None else ""
+    budget = run.budget_chars()
+    if len(body) > budget:
+        body = body[:budget] + f"… [cut: {len(body) - budget} more chars]"
+    err = f" error: {result.error}" if result.error else ""
+    return redact(f"Result of {name}: status={result.status.value}{err} {body}".strip())
+
+
+def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A]) -> tuple[A, list[dict[str, Any]]]:
+    """Run the action loop; returns the final answer and the transcript of tool calls."""
+    messages: list[Message] = [
+        {"role": "system", "content": f"{system}\n\nTools:\n{tool_menu(run)}\n"
+                                      "Answer with one JSON action per turn; use 'final' when you know."},
+        {"role": "user", "content": task},
+    ]
+    transcript: list[dict[str, Any]] = []
+    for step in range(run.cfg.max_steps):
+        last = step == run.cfg.max_steps - 1
+        adapter = action_adapter(run, answer_type, final_only=last)
+        action = run.ask(messages, adapter, schema_name="action")
+        if action.action == "final":
+            return action.answer, transcript
+        tool = run.tools[action.action]
+        run.progress(f"{run.name}: {action.action}")
+        result = run.call_tool(action.action, tool.Params.model_validate(action.args.model_dump()))
+        transcript.append({"tool": action.action, "args": action.args.model_dump(mode="json"),
+                           "status": result.status.value})
+        messages.append({"role": "assistant", "content": action.model_dump_json()})
+        messages.append({"role": "user", "content": render_result(run, action.action, result)})
+    raise AssertionError("unreachable: the last step offers only the final answer")

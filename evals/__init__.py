@@ -1,0 +1,1 @@
+"""Evaluation cases, runners and benchmarks (figures are printed, never asserted on time)."""

@@ -1,0 +1,3 @@
+from opsquad.cli.main import run
+
+run()

@@ -1,0 +1,27 @@
+"""``opsquad config check|schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from opsquad.cli.common import err_console
+from opsquad.config import config_json_schema, load_config
+
+app = typer.Typer(help="Validate agents.yaml or print its JSON schema.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(file: Path = typer.Argument(Path("agents.yaml"), help="The agents.yaml to validate.")) -> None:
+    """Exit 0 on a valid file; on a bad one print one line naming the file, key path and problem, exit 2."""
+    cfg = load_config(file)
+    err_console.print(f"{file}: ok ({len(cfg.models)} models, {len(cfg.agents)} agents, "
+                      f"{len(cfg.workflows)} workflows)", markup=False)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON schema of agents.yaml."""
+    typer.echo(json.dumps(config_json_schema(), indent=2))

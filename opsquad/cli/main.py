@@ -1,0 +1,217 @@
+"""Entry point: the typer app, its sub-apps, and the wrapper that turns errors into one line and exit 2."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import typer
+
+from opsquad.cli import config_cmd, model_cmd, runs_cmd
+from opsquad.cli.common import ConfigOpt, FormatOpt, OutputOpt, audit_log, err_console, exit_code, get_config
+from opsquad.cli.common import progress as progress_ctx
+from opsquad.cli.common import write_output
+from opsquad.errors import OpsquadError
+from opsquad.findings import Severity
+from opsquad.request import Request
+
+app = typer.Typer(
+    name="opsquad",
+    help="Specialized AI agents for DevSecOps, SDET and SRE work, served by a local small model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(model_cmd.app, name="model")
+app.add_typer(runs_cmd.runs_app, name="runs")
+app.command("approve")(runs_cmd.approve)
+app.command("reject")(runs_cmd.reject)
+
+FORMATS = ("text", "json", "markdown", "sarif")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise OpsquadError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    return fmt
+
+
+def _run(request: Request, config_path: Path | None, fmt: str, output: Path | None,
+         fail_on: str | None = None) -> None:
+    from workflows.dispatch import dispatch
+    from workflows.services import Services, litellm_factory
+
+    config = get_config(config_path)
+    if fail_on is not None:
+        wf = config.workflows.get(request.workflow)
+        if wf is not None:
+            try:
+                wf.fail_on = None if fail_on == "none" else Severity(fail_on)
+            except ValueError:
+                raise OpsquadError(f"--fail-on must be one of {', '.join(Severity)} or none") from None
+    audit = audit_log(config)
+    with progress_ctx(f"opsquad {request.workflow}") as update:
+        services = Services(config=config, audit=audit, make_model=litellm_factory(config, update), progress=update)
+        result = dispatch(request, services)
+    write_output(result.report, fmt, output)
+    if result.awaiting_approval:
+        err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
+                          markup=False)
+    raise typer.Exit(exit_code(result.report, config, request.workflow))
+
+
+def _git_args(repo: Path, base: str | None, head: str | None) -> tuple[str, str | None, str | None]:
+    from tools import git
+
+    root = git.repo_root(repo)
+    if (base is None) != (head is None):
+        raise OpsquadError("give both --base and --head, or neither")
+    if base and head:
+        git.resolve_ref(root, base)
+        git.resolve_ref(root, head)
+    return str(root), base, head
+
+
+@app.command()
+def review(
+    repo: Path = typer.Option(Path("."), "--repo", help="The git repository to review."),
+    base: str = typer.Option(..., "--base", help="Base ref of the change (e.g. origin/main)."),
+    head: str = typer.Option("HEAD", "--head", help="Head ref of the change."),
+    config: Path | None = ConfigOpt,
+    fmt: str = FormatOpt,
+    output: Path | None = OutputOpt,
+    all_lines: bool = typer.Option(False, "--all", help="Report findings on unchanged lines too."),
+    no_triage: bool = typer.Option(False, "--no-triage", help="Skip the model's triage."),
+    fail_on: str | None = typer.Option(None, "--fail-on", help="Override the workflow's fail_on severity."),
+    workflow: str = typer.Option("pr_review", "--workflow", help="Workflow from agents.yaml."),
+) -> None:
+    """Review a change (base..head) with the pr_review agents: security findings and untested code."""
+    root, b, h = _git_args(repo, base, head)
+    req = Request(workflow=workflow, repo=root, base=b, head=h, all_lines=all_lines,
+                  options={"no_triage": no_triage})
+    _run(req, config, _check_format(fmt), output, fail_on)
+
+
+@app.command()
+def scan(
+    path: Path = typer.Argument(Path("."), help="File or directory (a git repository for --base/--head)."),
+    base: str | None = typer.Option(None, "--base", help="Scan only files changed since this ref."),
+    head: str | None = typer.Option(None, "--head", help="Head ref (with --base)."),
+    config: Path | None = ConfigOpt,
+    fmt: str = FormatOpt,
+    output: Path | None = OutputOpt,
+    all_lines: bool = typer.Option(False, "--all", help="With --base/--head: report unchanged lines too."),
+    no_triage: bool = typer.Option(False, "--no-triage", help="Skip the model's triage."),
+    min_confidence: float | None = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
+                                                help="How sure the model must be to suppress a finding."),
+    fail_on: str | None = typer.Option(None, "--fail-on", help="Override the workflow's fail_on severity."),
+) -> None:
+    """Security scan with opsquad's Semgrep rules, triaged by the local model."""
+    if not path.exists():
+        raise OpsquadError(f"{path}: no such file or directory")
+    options: dict[str, object] = {"no_triage": no_triage}
+    if min_confidence is not None:
+        options["min_confidence"] = min_confidence
+    if base or head:
+        root, b, h = _git_args(path, base, head)
+        req = Request(workflow="scan", repo=root, base=b, head=h, all_lines=all_lines, options=options)
+    else:
+        target = path.resolve()
+        root_dir = target if target.is_dir() else target.parent
+        req = Request(workflow="scan", repo=str(root_dir), paths=[] if target.is_dir() else [target.name],
+                      options=options)
+    _run(req, config, _check_format(fmt), output, fail_on)
+
+
+@app.command()
+def testgen(
+    path: Path = typer.Argument(Path("."), help="The project (a git repository)."),
+    base: str = typer.Option(..., "--base", help="Base ref: functions changed since it are the targets."),
+    head: str = typer.Option("HEAD", "--head", help="Head ref."),
+    config: Path | None = ConfigOpt,
+    fmt: str = FormatOpt,
+    output: Path | None = OutputOpt,
+) -> None:
+    """Find changed functions that lack tests (test generation builds on these targets)."""
+    root, b, h = _git_args(path, base, head)
+    _run(Request(workflow="testgen", repo=root, base=b, head=h), config, _check_format(fmt), output)
+
+
+@app.command()
+def investigate(
+    question: str = typer.Argument(..., help="What to investigate, as you would ask a colleague."),
+    namespace: str | None = typer.Option(None, "--namespace", "-n"),
+    prometheus_url: str | None = typer.Option(None, "--prometheus-url", envvar="PROMETHEUS_URL"),
+    config: Path | None = ConfigOpt,
+    fmt: str = FormatOpt,
+    output: Path | None = OutputOpt,
+) -> None:
+    """Investigate an incident with the SRE agent (read-only; writes wait for approval)."""
+    opts: dict[str, object] = {}
+    if prometheus_url:
+        opts["prometheus_url"] = prometheus_url
+    req = Request(workflow="oncall", question=question, namespace=namespace, options=opts)
+    _run(req, config, _check_format(fmt), output)
+
+
+@app.command()
+def demo(
+    keep: Path | None = typer.Option(None, "--keep", help="Create the example repository here and keep it."),
+    config: Path | None = ConfigOpt,
+    fmt: str = typer.Option("markdown", "--format", "-f", help="text | json | markdown | sarif"),
+    output: Path | None = OutputOpt,
+) -> None:
+    """Review the bundled example change end to end with the local model (the README's first command)."""
+    import tempfile
+
+    from opsquad.demo import create_example_repo
+
+    with tempfile.TemporaryDirectory(prefix="opsquad-demo-") as tmp:
+        repo = keep or Path(tmp) / "inventory"
+        base, head = create_example_repo(repo)
+        err_console.print(f"example change: {repo} ({base}..{head})", markup=False)
+        req = Request(workflow="pr_review", repo=str(repo), base=base, head=head)
+        _run(req, config, _check_format(fmt), output)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8080, "--port"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Serve the Slack app, the Alertmanager webhook and health/metrics endpoints (not built yet)."""
+    get_config(config)
+    raise OpsquadError("opsquad serve is not built yet: it arrives with the Slack on-call issue")
+
+
+def run() -> None:
+    """Console-script entry: every OpsquadError is one line on stderr and exit 2, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except OpsquadError as exc:
+        err_console.print(f"opsquad: error: {exc.line}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("opsquad: interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and genuine bugs
+        import click
+
+        if isinstance(exc, click.ClickException):
+            err_console.print(f"opsquad: error: {exc.format_message()}", markup=False, highlight=False)
+            sys.exit(2)
+        log = Path.home() / ".cache" / "opsquad" / "last-error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc())
+        err_console.print(f"opsquad: internal error: {type(exc).__name__}: {exc} (details in {log})", markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""A small inventory service used as opsquad's bundled example change."""

@@ -1,0 +1,1 @@
+"""LangGraph workflows, the dispatch entry and the output formatters."""

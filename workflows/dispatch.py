@@ -1,0 +1,75 @@
+"""One dispatch function for every trigger: a ``Request`` in, a ``RunResult`` out.
+
+The CLI, the GitHub Action and the Slack bot all build a ``Request`` and call ``dispatch``; approvals call
+``resume``. The run id is the LangGraph thread id, so a paused run resumes from its checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.types import Command
+
+from opsquad.errors import ConfigError, OpsquadError
+from opsquad.findings import Report
+from opsquad.request import Request
+from workflows.checkpoint import open_checkpointer
+from workflows.fanout import build_graph, merge_node
+from workflows.services import Services
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    report: Report
+    pending_actions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return bool(self.pending_actions)
+
+
+def _finish(services: Services, run_id: str, values: dict[str, Any], interrupts: list[Any]) -> RunResult:
+    if interrupts:
+        report = Report.model_validate(merge_node(values)["report"])  # type: ignore[arg-type]
+        report.status = "awaiting_approval"
+        actions = [a for i in interrupts for a in (i.value or {}).get("actions", [])]
+        services.audit.finish_run(run_id, "awaiting_approval", f"{len(actions)} action(s) await approval")
+        return RunResult(run_id, report, actions)
+    report = Report.model_validate(values["report"])
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    services.audit.finish_run(run_id, report.status, f"{len(report.active())} finding(s) {counts}".strip())
+    return RunResult(run_id, report)
+
+
+def dispatch(request: Request, services: Services) -> RunResult:
+    if request.workflow not in services.config.workflows:
+        raise ConfigError(f"unknown workflow '{request.workflow}' (agents.yaml has: "
+                          f"{', '.join(services.config.workflows) or 'none'})")
+    services.audit.start_run(request.run_id, request.workflow, request.source, request.model_dump(mode="json"))
+    cfg = {"configurable": {"thread_id": request.run_id}}
+    try:
+        with open_checkpointer(services.config) as saver:
+            graph = build_graph(saver)
+            graph.invoke({"request": request.model_dump(mode="json"), "outputs": []}, cfg, context=services)
+            snap = graph.get_state(cfg)
+            return _finish(services, request.run_id, dict(snap.values), list(snap.interrupts))
+    except OpsquadError as exc:
+        services.audit.finish_run(request.run_id, "failed", exc.line)
+        raise
+
+
+def resume(run_id: str, approved: bool, by: str, services: Services) -> RunResult:
+    """Resume a run paused for approval with the human's decision."""
+    cfg = {"configurable": {"thread_id": run_id}}
+    with open_checkpointer(services.config) as saver:
+        graph = build_graph(saver)
+        snap = graph.get_state(cfg)
+        if not snap.values:
+            raise OpsquadError(f"no run with id '{run_id}'")
+        if not snap.interrupts:
+            raise OpsquadError(f"run '{run_id}' is not waiting for an approval")
+        graph.invoke(Command(resume={"approved": approved, "by": by}), cfg, context=services)
+        snap = graph.get_state(cfg)
+        return _finish(services, run_id, dict(snap.values), list(snap.interrupts))

@@ -1,0 +1,120 @@
+"""The orchestrator graph: route → role agents (fan-out with ``Send``) → merge → approval → apply.
+
+Every workflow in agents.yaml runs this graph; workflows differ by which agents they name. A PR review sends
+devsecops and sdet concurrently; an on-call run sends sre. Proposed write actions pause the run with
+``interrupt()`` at the approval node; ``opsquad approve/reject RUN_ID`` resumes it from the checkpoint, so
+no agent work is repeated.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send, interrupt
+
+from agents.base import AgentOutput, AgentRun, ProposedAction
+from agents.registry import AGENTS
+from opsquad.findings import AgentNote, Finding, Report, merge_findings
+from opsquad.request import Request
+from tools.base import ToolContext, ToolStatus
+from tools.registry import TOOLS
+from workflows.services import Services
+
+
+class RunState(TypedDict, total=False):
+    request: dict[str, Any]
+    agent: str
+    outputs: Annotated[list[dict[str, Any]], operator.add]
+    decision: dict[str, Any]
+    applied: list[dict[str, Any]]
+    report: dict[str, Any]
+
+
+def route(state: RunState, runtime: Runtime[Services]) -> list[Send]:
+    req = Request.model_validate(state["request"])
+    agents = runtime.context.config.workflows[req.workflow].agents
+    return [Send("agent", {"request": state["request"], "agent": name}) for name in agents]
+
+
+def agent_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
+    svc = runtime.context
+    req = Request.model_validate(state["request"])
+    name = state["agent"]
+    cfg = svc.config.agents[name]
+    tools = {t: TOOLS[t]() for t in cfg.tools if t in TOOLS}
+    run = AgentRun(name=name, cfg=cfg, config=svc.config, model=svc.model(cfg.model), request=req,
+                   audit=svc.audit, tools=tools, progress=svc.progress)
+    svc.audit.event(req.run_id, "agent_start", agent=name)
+    out = AGENTS[cfg.role]().run(run)
+    out.proposed_actions.extend(run.proposed)
+    svc.audit.event(req.run_id, "agent_end", agent=name, result_size=len(out.findings),
+                    detail=out.note.summary)
+    return {"outputs": [out.model_dump(mode="json")]}
+
+
+def approval_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
+    actions = [a for o in state.get("outputs", []) for a in o.get("proposed_actions", [])]
+    if not actions:
+        return {"decision": {"approved": False, "by": "", "actions": []}}
+    req = Request.model_validate(state["request"])
+    decision = interrupt({"run_id": req.run_id, "actions": actions})
+    runtime.context.audit.event(req.run_id, "approval", name="approve" if decision.get("approved") else "reject",
+                                detail=f"by {decision.get('by', '?')}", args={"actions": [a["id"] for a in actions]})
+    return {"decision": {**decision, "actions": actions}}
+
+
+def apply_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
+    decision = state.get("decision") or {}
+    if not decision.get("approved"):
+        return {"applied": []}
+    svc = runtime.context
+    req = Request.model_validate(state["request"])
+    applied = []
+    for raw in decision.get("actions", []):
+        action = ProposedAction.model_validate(raw)
+        tool = TOOLS[action.tool]()
+        grant = svc.config.agents[action.agent].tools[action.tool]
+        ctx = ToolContext(config=svc.config, repo=None, grant=grant, extra={"approved_by": decision.get("by")})
+        result = tool.run(tool.Params.model_validate(action.params), ctx)
+        svc.audit.event(req.run_id, "apply", agent=action.agent, name=action.tool, args=action.params,
+                        status=result.status.value, detail=result.error or "")
+        applied.append({"id": action.id, "status": result.status.value, "error": result.error,
+                        "ok": result.status == ToolStatus.ok})
+    return {"applied": applied}
+
+
+def merge_node(state: RunState) -> dict[str, Any]:
+    req = Request.model_validate(state["request"])
+    outputs = [AgentOutput.model_validate(o) for o in state.get("outputs", [])]
+    findings: list[Finding] = [f for o in outputs for f in o.findings]
+    notes: list[AgentNote] = [o.note for o in outputs]
+    answers = [o.answer for o in outputs if o.answer]
+    decision = state.get("decision") or {}
+    answer: dict[str, Any] | None = dict(answers[0]) if answers else None
+    if state.get("applied") is not None and decision.get("actions"):
+        answer = {**(answer or {}), "actions": decision["actions"], "applied": state.get("applied"),
+                  "approved": bool(decision.get("approved")), "approved_by": decision.get("by", "")}
+    status = "rejected" if decision.get("actions") and not decision.get("approved") else "done"
+    target = f"{req.repo}@{req.base}..{req.head}" if req.base else (req.repo or req.question or "")
+    report = Report(run_id=req.run_id, workflow=req.workflow, target=target, findings=merge_findings(findings),
+                    notes=notes, answer=answer, status=status)
+    return {"report": report.model_dump(mode="json")}
+
+
+def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
+    g: StateGraph[RunState, Services, RunState, RunState] = StateGraph(RunState, context_schema=Services)
+    g.add_node("agent", agent_node)
+    g.add_node("approval", approval_node)
+    g.add_node("apply", apply_node)
+    g.add_node("merge", merge_node)
+    g.add_conditional_edges(START, route, ["agent"])
+    g.add_edge("agent", "approval")
+    g.add_edge("approval", "apply")
+    g.add_edge("apply", "merge")
+    g.add_edge("merge", END)
+    return g.compile(checkpointer=checkpointer)
