@@ -16,16 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.base import AgentOutput, AgentRun, load_prompt
 from opsquad.errors import ModelOutputError, ModelUnavailable
-from opsquad.findings import AgentNote, FileLocation, Finding, Suppression, Triage
+from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
 from tools import git
 from tools.semgrep import resolve_rules, run_semgrep, to_findings
 
 
 class TriageAnswer(BaseModel):
+    """Reason first: a small model that must explain before it decides judges markedly better."""
+
     model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=300, description="Where the flagged value comes from; can an attacker use it?")
     verdict: Literal["true_positive", "false_positive"]
-    confidence: int = Field(ge=0, le=100, description="How sure you are, 0-100.")
-    reason: str = Field(max_length=300)
+    confidence: Literal["low", "medium", "high"]
+
+
+CONFIDENCE = {"low": 0.4, "medium": 0.7, "high": 0.9}
 
 
 def snippet(root: Path, loc: FileLocation, radius: int = 6) -> str:
@@ -67,22 +72,25 @@ class DevSecOpsAgent:
             if req.options.get("no_triage"):
                 not_checked.append("model triage (disabled with --no-triage)")
             elif findings:
-                findings, failed = self._triage(run, root, findings)
-                if failed:
-                    not_checked.append(f"model triage of {failed} finding(s): {self._last_error}")
+                findings, errors = self._triage(run, root, findings)
+                if errors:
+                    not_checked.append(f"model triage of {len(errors)} finding(s): {errors[0]}")
         stats: dict[str, float | int | str] = {"files_scanned": len(files), "findings": len(findings),
                                                "semgrep_s": round(scan.elapsed_s, 2)}
         summary = f"Semgrep scanned {len(files)} file(s); {len(findings)} finding(s)."
         if scan.errors:
-            not_checked.append(f"{len(scan.errors)} Semgrep error(s), first: {scan.errors[0][:160]}")
+            first = scan.errors[0]
+            text = str(first.get("message", first)) if isinstance(first, dict) else str(first)
+            not_checked.append(f"{len(scan.errors)} Semgrep error(s), first: {text[:160]}")
         return AgentOutput(findings=findings, note=AgentNote(agent=run.name, summary=summary,
                                                              not_checked=not_checked, stats=stats))
 
-    _last_error = ""
-
-    def _triage(self, run: AgentRun, root: Path, findings: list[Finding]) -> tuple[list[Finding], int]:
+    def _triage(self, run: AgentRun, root: Path, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
+        """Judge each finding in parallel (the server batches); a finding the model could not judge stays as is."""
         system = load_prompt(run, "devsecops.md")
         min_conf = float(run.request.options.get("min_confidence", run.cfg.min_confidence))
+        cap_all = run.cfg.triage_may_suppress == "all"
+        errors: list[str] = []
 
         def judge(f: Finding) -> Finding | None:
             loc = f.location
@@ -95,11 +103,13 @@ class DevSecOpsAgent:
                 ans = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
                               TriageAnswer, schema_name="triage", max_tokens=160)
             except (ModelOutputError, ModelUnavailable) as exc:
-                self._last_error = exc.line
+                errors.append(exc.line)
                 return None
-            triage = Triage(verdict=ans.verdict, confidence=ans.confidence / 100, reason=ans.reason)
+            triage = Triage(verdict=ans.verdict, confidence=CONFIDENCE[ans.confidence], reason=ans.reason)
             update: dict[str, object] = {"triage": triage}
-            if ans.verdict == "false_positive" and triage.confidence >= min_conf:
+            # The model may demote noise, but never hides a high or critical finding without a human.
+            may_suppress = cap_all or not f.severity.at_least(Severity.high)
+            if ans.verdict == "false_positive" and triage.confidence >= min_conf and may_suppress:
                 update["suppression"] = Suppression(kind="triage", justification=f"model triage: {ans.reason}")
             return f.model_copy(update=update)
 
@@ -107,8 +117,7 @@ class DevSecOpsAgent:
         run.progress(f"devsecops: triaging {len(findings)} finding(s) with the model")
         with ThreadPoolExecutor(max_workers=workers) as pool:
             judged = list(pool.map(judge, findings))
-        failed = sum(1 for j in judged if j is None)
-        return [j if j is not None else f for j, f in zip(judged, findings, strict=True)], failed
+        return [j if j is not None else f for j, f in zip(judged, findings, strict=True)], errors
 
 
 def _parallel_slots(run: AgentRun) -> int:

@@ -22,22 +22,26 @@ A = TypeVar("A", bound=BaseModel)
 
 
 def _call_model(name: str, params: type[BaseModel]) -> type[BaseModel]:
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    # The tag is only known at runtime, so the Literal is a value here, not a static type: hold it as Any.
+    action: Any = Literal[name]
+    return create_model(
         f"Call_{name}",
         __config__=ConfigDict(extra="forbid"),
-        action=(Literal[name], ...),  # type: ignore[valid-type]
+        action=(action, ...),
         args=(params, ...),
     )
 
 
 def action_adapter(run: AgentRun, answer_type: type[A], final_only: bool = False) -> TypeAdapter[Any]:
+    final_action: Any = Literal["final"]
     final = create_model(
-        "Final", __config__=ConfigDict(extra="forbid"), action=(Literal["final"], ...), answer=(answer_type, ...)
+        "Final", __config__=ConfigDict(extra="forbid"), action=(final_action, ...), answer=(answer_type, ...)
     )
     if final_only or not run.tools:
         return TypeAdapter(final)
     members = [_call_model(name, tool.Params) for name, tool in run.tools.items()] + [final]
-    union = Annotated[Union[tuple(members)], Field(discriminator="action")]  # noqa: UP007
+    # A discriminated union built at runtime from the granted tools; a value to pydantic, not a static type.
+    union: Any = Annotated[Union[tuple(members)], Field(discriminator="action")]  # noqa: UP007
     return TypeAdapter(union)
 
 

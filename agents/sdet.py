@@ -59,7 +59,7 @@ class SdetAgent:
             source = git.read_at(repo, req.head, path, max_bytes=1_000_000)
             if source is None:
                 continue
-            for name, start, end in changed_functions(source, changed[path]):
+            for name, start, _end in changed_functions(source, changed[path]):
                 checked += 1
                 short = name.rsplit(".", 1)[-1]
                 if short.startswith("_") or re.search(rf"\b{re.escape(short)}\b", test_text):

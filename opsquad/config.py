@@ -100,13 +100,23 @@ class AgentConfig(Strict):
     model: str
     prompt: str | None = Field(default=None, description="Prompt file (relative to agents.yaml or package).")
     tools: dict[str, ToolGrant] = Field(default_factory=dict)
-    min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    min_confidence: float = Field(default=0.7, ge=0.0, le=1.0, description="How sure triage must be to suppress.")
+    triage_may_suppress: Literal["below_high", "all"] = Field(
+        default="below_high", description="Which findings a false-positive verdict may suppress; high and critical "
+        "ones are only annotated unless 'all'.")
     max_steps: int = Field(default=6, ge=1, le=50)
+
+
+OutputFormat = Literal["sarif", "json", "markdown", "text"]
+
+
+def _default_outputs() -> list[OutputFormat]:
+    return ["text"]
 
 
 class WorkflowConfig(Strict):
     agents: list[str] = Field(min_length=1)
-    outputs: list[Literal["sarif", "json", "markdown", "text"]] = Field(default_factory=lambda: ["text"])
+    outputs: list[OutputFormat] = Field(default_factory=_default_outputs)
     fail_on: Severity | None = Severity.high
 
 

@@ -8,10 +8,12 @@ name says they hold a secret. A masked value reads ``[REDACTED:<kind>]`` so a re
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 _PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
-    ("private-key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"), 0),
+    ("private-key", re.compile(
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"), 0),
     ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"), 0),
     ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{40,255})\b"), 0),
     ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,250}\b"), 0),
@@ -32,6 +34,21 @@ def _mask(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
 
+def _keep_prefix(kind: str, m: re.Match[str]) -> str:
+    """Mode 1: keep the header name (group 1) and scheme (group 2), mask the credential."""
+    return m.group(1) + (m.group(2) or "") + _mask(kind)
+
+
+def _keep_around(kind: str, m: re.Match[str]) -> str:
+    """Mode 2: keep what precedes (group 1) and follows (group 3) the secret, mask group 2."""
+    return m.group(1) + _mask(kind) + m.group(3)
+
+
+def _keep_quoted(kind: str, m: re.Match[str]) -> str:
+    """Mode 3: keep the assignment (group 1), mask the value inside its quotes (group 2)."""
+    return m.group(1) + m.group(2) + _mask(kind) + m.group(2)
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every recognised secret replaced by ``[REDACTED:kind]``."""
     if not text:
@@ -40,11 +57,11 @@ def redact(text: str) -> str:
         if mode == 0:
             text = pattern.sub(_mask(kind), text)
         elif mode == 1:
-            text = pattern.sub(lambda m, k=kind: m.group(1) + (m.group(2) or "") + _mask(k), text)
+            text = pattern.sub(partial(_keep_prefix, kind), text)
         elif mode == 2:
-            text = pattern.sub(lambda m, k=kind: m.group(1) + _mask(k) + m.group(3), text)
+            text = pattern.sub(partial(_keep_around, kind), text)
         else:
-            text = pattern.sub(lambda m, k=kind: m.group(1) + m.group(2) + _mask(k) + m.group(2), text)
+            text = pattern.sub(partial(_keep_quoted, kind), text)
     return text
 
 

@@ -14,7 +14,6 @@ from opsquad.errors import ConfigError
 from tests.conftest import REPO_ROOT
 
 
-
 def _data() -> dict:
     return yaml.safe_load((REPO_ROOT / "agents.yaml").read_text())
 

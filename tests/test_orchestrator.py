@@ -56,7 +56,8 @@ def sre_config(monkeypatch: pytest.MonkeyPatch):
 def _final(root_cause: str = "checkout is under-provisioned") -> dict:
     return {"action": "final", "answer": {
         "root_cause": root_cause, "evidence": [{"claim": "p99 latency 2.1s", "source": "prometheus: p99"}],
-        "remediation": [{"step": "scale checkout to 3", "command": "kubectl -n shop scale deploy/checkout --replicas=3"}],
+        "remediation": [{"step": "scale checkout to 3",
+                         "command": "kubectl -n shop scale deploy/checkout --replicas=3"}],
         "confidence": 70, "not_checked": []}}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from opsquad.errors import ConfigError, OpsquadError
@@ -48,7 +49,7 @@ def dispatch(request: Request, services: Services) -> RunResult:
         raise ConfigError(f"unknown workflow '{request.workflow}' (agents.yaml has: "
                           f"{', '.join(services.config.workflows) or 'none'})")
     services.audit.start_run(request.run_id, request.workflow, request.source, request.model_dump(mode="json"))
-    cfg = {"configurable": {"thread_id": request.run_id}}
+    cfg: RunnableConfig = {"configurable": {"thread_id": request.run_id}}
     try:
         with open_checkpointer(services.config) as saver:
             graph = build_graph(saver)
@@ -62,7 +63,7 @@ def dispatch(request: Request, services: Services) -> RunResult:
 
 def resume(run_id: str, approved: bool, by: str, services: Services) -> RunResult:
     """Resume a run paused for approval with the human's decision."""
-    cfg = {"configurable": {"thread_id": run_id}}
+    cfg: RunnableConfig = {"configurable": {"thread_id": run_id}}
     with open_checkpointer(services.config) as saver:
         graph = build_graph(saver)
         snap = graph.get_state(cfg)

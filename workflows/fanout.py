@@ -9,7 +9,7 @@ no agent work is repeated.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -99,7 +99,8 @@ def merge_node(state: RunState) -> dict[str, Any]:
     if state.get("applied") is not None and decision.get("actions"):
         answer = {**(answer or {}), "actions": decision["actions"], "applied": state.get("applied"),
                   "approved": bool(decision.get("approved")), "approved_by": decision.get("by", "")}
-    status = "rejected" if decision.get("actions") and not decision.get("approved") else "done"
+    rejected = bool(decision.get("actions")) and not decision.get("approved")
+    status: Literal["done", "rejected"] = "rejected" if rejected else "done"
     target = f"{req.repo}@{req.base}..{req.head}" if req.base else (req.repo or req.question or "")
     report = Report(run_id=req.run_id, workflow=req.workflow, target=target, findings=merge_findings(findings),
                     notes=notes, answer=answer, status=status)

@@ -9,9 +9,17 @@ from pathlib import Path
 import typer
 
 from opsquad.cli import config_cmd, model_cmd, runs_cmd
-from opsquad.cli.common import ConfigOpt, FormatOpt, OutputOpt, audit_log, err_console, exit_code, get_config
+from opsquad.cli.common import (
+    ConfigOpt,
+    FormatOpt,
+    OutputOpt,
+    audit_log,
+    err_console,
+    exit_code,
+    get_config,
+    write_output,
+)
 from opsquad.cli.common import progress as progress_ctx
-from opsquad.cli.common import write_output
 from opsquad.errors import OpsquadError
 from opsquad.findings import Severity
 from opsquad.request import Request

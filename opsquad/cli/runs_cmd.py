@@ -9,8 +9,16 @@ from pathlib import Path
 
 import typer
 
-from opsquad.cli.common import ConfigOpt, FormatOpt, OutputOpt, audit_log, err_console, get_config, progress
-from opsquad.cli.common import write_output
+from opsquad.cli.common import (
+    ConfigOpt,
+    FormatOpt,
+    OutputOpt,
+    audit_log,
+    err_console,
+    get_config,
+    progress,
+    write_output,
+)
 from opsquad.errors import OpsquadError
 
 runs_app = typer.Typer(help="The audit trail of past runs.", no_args_is_help=True)

