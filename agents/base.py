@@ -78,7 +78,8 @@ class AgentRun:
 
     def tool_context(self, tool_name: str) -> ToolContext:
         return ToolContext(config=self.config, repo=self.repo, base=self.request.base, head=self.request.head,
-                           grant=self.cfg.tools[tool_name], extra={"namespace": self.request.namespace})
+                           grant=self.cfg.tools[tool_name],
+                           extra={**self.request.options, "namespace": self.request.namespace})
 
     def call_tool(self, tool_name: str, params: BaseModel) -> ToolResult:
         """Run a granted tool under policy; never raises. Writes are queued for approval, not run."""

@@ -70,13 +70,23 @@ def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A]) -> tup
         {"role": "user", "content": task},
     ]
     transcript: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    force_final = False
     for step in range(run.cfg.max_steps):
-        last = step == run.cfg.max_steps - 1
+        last = force_final or step == run.cfg.max_steps - 1
         adapter = action_adapter(run, answer_type, final_only=last)
         action = run.ask(messages, adapter, schema_name="action")
         if action.action == "final":
             return action.answer, transcript
         tool = run.tools[action.action]
+        key = action.model_dump_json()
+        if key in seen:  # a small model repeating itself learns nothing new: make it answer
+            messages.append({"role": "assistant", "content": key})
+            messages.append({"role": "user", "content": "You already made that call and have its result. "
+                                                        "Give the final answer now."})
+            force_final = True
+            continue
+        seen.add(key)
         run.progress(f"{run.name}: {action.action}")
         result = run.call_tool(action.action, tool.Params.model_validate(action.args.model_dump()))
         transcript.append({"tool": action.action, "args": action.args.model_dump(mode="json"),

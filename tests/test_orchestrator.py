@@ -122,3 +122,16 @@ def test_final_step_forces_an_answer(sre_config) -> None:
     last_schema = model.requests[-1]["schema"]
     assert "oneOf" not in str(last_schema) and "final" in str(last_schema)
     assert result.report.answer and "prometheus (tool error)" in result.report.answer["not_checked"]
+
+
+def test_repeated_call_is_not_rerun_and_forces_an_answer(sre_config) -> None:
+    call = {"action": "prometheus", "args": {"query": "up", "kind": "instant", "minutes": 5}}
+    model = FakeModel(script=[call, call, _final("prometheus is down")])
+    svc = make_services(sre_config, model)
+    result = dispatch(Request(workflow="oncall", question="is it up?",
+                              options={"prometheus_url": "http://127.0.0.1:9"}), svc)
+    tool_events = [e for e in svc.audit.events(result.run_id) if e["kind"] == "tool"]
+    assert len(tool_events) == 1
+    assert "127.0.0.1:9 " in tool_events[0]["detail"]  # the request's URL, not the configured one
+    assert "oneOf" not in str(model.requests[-1]["schema"])
+    assert result.report.answer and result.report.answer["root_cause"] == "prometheus is down"
