@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev demo test lint unit bench clean-state
+.PHONY: install install-dev system-deps demo test lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,13 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install-dev lint
+# Debian packages the tests start on loopback (PostgreSQL for the Postgres checkpointer test).
+system-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "install PostgreSQL (apt-get install postgresql) for the Postgres checkpointer test"; fi; }
+
+test: install-dev system-deps lint
 	$(BIN)/opsquad model pull
 	SEMGREP_ENABLE_VERSION_CHECK=0 $(BIN)/semgrep --test --metrics=off tools/rules
 	$(BIN)/pytest -q

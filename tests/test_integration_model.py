@@ -31,19 +31,16 @@ SARIF_SCHEMA = json.loads((REPO_ROOT / "tests" / "data" / "sarif-schema-2.1.0.js
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsquadConfig]:
     state = tmp_path_factory.mktemp("model-state")
-    old = os.environ.get("OPSQUAD_STATE_DIR")
-    os.environ["OPSQUAD_STATE_DIR"] = str(state)
+    os.environ.pop("OPSQUAD_STATE_DIR", None)  # the autouse per-test value; monkeypatch restores it
     cfg = load_config(REPO_ROOT / "agents.yaml")
+    cfg.storage.state_dir = str(state)
     already = server.is_healthy(cfg.models["coder"])
     server.ensure_served(cfg, "coder")
+    cfg.storage.state_dir = str(state)  # pin it: the per-test OPSQUAD_STATE_DIR must not move the records
     yield cfg
     if not already:
         assert server.stop(cfg, "coder")
         assert not server.is_healthy(cfg.models["coder"])
-    if old is None:
-        os.environ.pop("OPSQUAD_STATE_DIR", None)
-    else:
-        os.environ["OPSQUAD_STATE_DIR"] = old
 
 
 class Triage(BaseModel):
@@ -98,3 +95,21 @@ def test_review_of_bundled_example_writes_valid_sarif(served: OpsquadConfig, tmp
     for r in triaged:
         assert r["properties"]["triage"]["verdict"] in ("true_positive", "false_positive")
     assert "tok_live_9f8e7d6c5b4a39281706" not in out.read_text()
+
+
+def test_a_dead_model_server_is_restarted(served: OpsquadConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from workflows.services import litellm_factory
+
+    monkeypatch.delenv("OPSQUAD_STATE_DIR", raising=False)
+    rec = server.read_record(served, "coder")
+    if rec is None:
+        pytest.skip("the model server was not started by this test session")
+    model = litellm_factory(served, lambda _m: None)("coder")
+    ask(model, [{"role": "user", "content": "Say yes."}], Triage, max_tokens=60)  # warm: marks it ready
+    os.kill(rec.pid, signal.SIGKILL)
+    out = ask(model, [{"role": "user", "content": "Say yes."}], Triage, max_tokens=60)
+    assert isinstance(out, Triage)
+    new = server.read_record(served, "coder")
+    assert new is not None and new.pid != rec.pid and server.pid_alive(new.pid)

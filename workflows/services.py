@@ -39,7 +39,15 @@ def litellm_factory(config: OpsquadConfig, progress: Callable[[str], None]) -> M
                 if self.name not in ready:
                     ensure_served(config, self.name, progress)
                     ready.add(self.name)
-            return self.inner.complete_json(messages, schema, schema_name, max_tokens)
+            try:
+                return self.inner.complete_json(messages, schema, schema_name, max_tokens)
+            except ModelUnavailable:
+                if config.models[self.name].serve is None:
+                    raise
+                with lock:  # the server may have died: restart it (once) and retry this request
+                    progress(f"model '{self.name}' stopped answering; restarting it")
+                    ensure_served(config, self.name, progress)
+                return self.inner.complete_json(messages, schema, schema_name, max_tokens)
 
     return ServedModel
 
