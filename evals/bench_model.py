@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from opsquad.config import load_config
 from opsquad.model import server
 from opsquad.model.litellm_model import LiteLLMModel
-from opsquad.model.structured import ask
+from opsquad.model.structured import ModelCall, ask
 
 SYSTEM = ("You are a senior application-security engineer triaging a static-analysis finding. Decide whether the "
           "flagged code is really exploitable. Answer in JSON: verdict, confidence (0-100), one short reason.")
@@ -94,14 +94,17 @@ def main() -> None:
     cold_wall, cold = raw_call(base, schema)
     timings = cold.get("timings", {})
     ask(model, messages, Verdict, max_tokens=96)  # warm litellm's import and connection
-    raw_walls, ops_walls, gen_tps = [], [], []
+    raw_walls, ops_walls, gen_tps, raw_tps, ops_tps = [], [], [], [], []
     for _ in range(args.runs):
         w, body = raw_call(base, schema)
         raw_walls.append(w)
         gen_tps.append(body.get("timings", {}).get("predicted_per_second", float("nan")))
+        raw_tps.append(body.get("usage", {}).get("completion_tokens", 0) / w)
+        calls: list[ModelCall] = []
         t = time.perf_counter()
-        ask(model, messages, Verdict, max_tokens=96)
+        ask(model, messages, Verdict, max_tokens=96, record=calls.append)
         ops_walls.append(time.perf_counter() - t)
+        ops_tps.append(calls[-1].completion_tokens / ops_walls[-1])
     first = ttft(base, schema)
     rec = server.read_record(cfg, args.alias)
     raw_med, ops_med = statistics.median(raw_walls), statistics.median(ops_walls)
@@ -112,6 +115,8 @@ def main() -> None:
         "generation_tok_s_raw": round(statistics.median(gen_tps), 1),
         "cold_request_s": round(cold_wall, 2),
         "ttft_warm_s": round(first, 3),
+        "raw_completion_tok_s_wall": round(statistics.median(raw_tps), 1),
+        "opsquad_completion_tok_s_wall": round(statistics.median(ops_tps), 1),
         "raw_median_s": round(raw_med, 3),
         "opsquad_median_s": round(ops_med, 3),
         "overhead_ratio": round(ops_med / raw_med - 1, 4),

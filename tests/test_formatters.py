@@ -324,7 +324,8 @@ def test_markdown_fences_outrun_backticks_in_evidence() -> None:
 def test_text_lines_notes_answer_and_summary(report: Report) -> None:
     out = render(report, "text")
     lines = out.splitlines()
-    finding_lines = [line for line in lines if re.match(r"^(CRITICAL|HIGH|MEDIUM|LOW|INFO) ", line)]
+    active_part, _, suppressed_part = out.partition("\nSuppressed:\n")
+    finding_lines = [line for line in active_part.splitlines() if re.match(r"^(CRITICAL|HIGH|MEDIUM|LOW|INFO) ", line)]
     assert [line.split()[:3] for line in finding_lines] == [
         ["HIGH", "py.sql-injection", "app/db.py:11"],
         ["MEDIUM", "k8s.privileged", "Deployment/prod/web"],
@@ -332,7 +333,9 @@ def test_text_lines_notes_answer_and_summary(report: Report) -> None:
         ["INFO", "sre.no-alerts", "-"],
     ]
     assert finding_lines[0].endswith("  SQL built from `user` | input")
-    assert "py.shell-true" not in out  # suppressed: counted, not listed
+    assert "py.shell-true" not in active_part  # suppressed: listed apart, with why
+    assert suppressed_part.splitlines()[0].split()[:2] == ["MEDIUM", "py.shell-true"]
+    assert "suppressed (triage):" in suppressed_part and "model: false positive" in suppressed_part
     assert "Not checked:" in out and "- Dockerfile" in out
     assert "Root cause: web OOM-killed" in out
     assert lines[-1] == "4 findings (1 critical, 1 high, 1 medium, 1 info), 1 suppressed"

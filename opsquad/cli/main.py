@@ -47,7 +47,7 @@ def _check_format(fmt: str) -> str:
 
 
 def _run(request: Request, config_path: Path | None, fmt: str, output: Path | None,
-         fail_on: str | None = None) -> None:
+         fail_on: str | None = None, gate: bool = True) -> None:
     from workflows.dispatch import dispatch
     from workflows.services import Services, litellm_factory
 
@@ -67,7 +67,7 @@ def _run(request: Request, config_path: Path | None, fmt: str, output: Path | No
     if result.awaiting_approval:
         err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
                           markup=False)
-    raise typer.Exit(exit_code(result.report, config, request.workflow))
+    raise typer.Exit(exit_code(result.report, config, request.workflow) if gate else 0)
 
 
 def _git_args(repo: Path, base: str | None, head: str | None) -> tuple[str, str | None, str | None]:
@@ -181,7 +181,7 @@ def demo(
         base, head = create_example_repo(repo)
         err_console.print(f"example change: {repo} ({base}..{head})", markup=False)
         req = Request(workflow="pr_review", repo=str(repo), base=base, head=head)
-        _run(req, config, _check_format(fmt), output)
+        _run(req, config, _check_format(fmt), output, gate=False)  # findings are the point of a demo: exit 0
 
 
 @app.command()

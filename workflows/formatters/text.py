@@ -97,10 +97,16 @@ def _finding_lines(findings: list[Finding]) -> list[str]:
     places = [one_line(location_label(f)) for f in findings]
     rule_w = min(max(map(len, rules), default=0), _MAX_COLUMN)
     place_w = min(max(map(len, places), default=0), _MAX_COLUMN)
-    return [
-        f"{f.severity.value.upper():<8}  {rule:<{rule_w}}  {place:<{place_w}}  {one_line(f.title)}".rstrip()
-        for f, rule, place in zip(findings, rules, places, strict=True)
-    ]
+    lines: list[str] = []
+    for f, rule, place in zip(findings, rules, places, strict=True):
+        head = f"{f.severity.value.upper():<8}  {rule:<{rule_w}}  {place:<{place_w}}  {one_line(f.title)}"
+        lines.append(head.rstrip())
+        if f.triage is not None:
+            verdict = f.triage.verdict.replace("_", " ")
+            lines.append(f"{'':<10}model: {verdict} ({f.triage.confidence:.2f}): {one_line(f.triage.reason)}")
+        if f.suppression is not None:
+            lines.append(f"{'':<10}suppressed ({f.suppression.kind}): {one_line(f.suppression.justification)}")
+    return lines
 
 
 def _note_lines(report: Report) -> list[str]:
@@ -133,7 +139,9 @@ def render(report: Report) -> str:
         header += f" on {one_line(clean.target)}"
     if clean.status != "done":
         header += f" [{clean.status}]"
-    blocks = [[header], _finding_lines(clean.active()), _note_lines(clean)]
+    suppressed = [f for f in clean.findings if f.suppressed]
+    blocks = [[header], _finding_lines(clean.active()),
+              (["Suppressed:", *_finding_lines(suppressed)] if suppressed else []), _note_lines(clean)]
     if clean.answer:
         blocks.append(_answer_lines(clean.answer))
     blocks.append([summary_line(clean)])
