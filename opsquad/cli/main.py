@@ -208,11 +208,14 @@ def run() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("opsquad: interrupted", markup=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and genuine bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            err_console.print(f"opsquad: error: {exc.format_message()}", markup=False, highlight=False)
+    except Exception as exc:  # usage errors (typer's click) and genuine bugs
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(2)  # help was printed already
+        fmt = getattr(exc, "format_message", None)
+        if callable(fmt) and any(c.__name__ == "ClickException" for c in type(exc).__mro__):
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            err_console.print(f"opsquad: error: {fmt()}{where}", markup=False, highlight=False)
             sys.exit(2)
         log = Path.home() / ".cache" / "opsquad" / "last-error.log"
         log.parent.mkdir(parents=True, exist_ok=True)
