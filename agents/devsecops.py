@@ -1,8 +1,10 @@
 """DevSecOps agent: deterministic detection with Semgrep first, then the local model judges each finding.
 
-The model never finds problems; it only says whether a finding Semgrep reported is a true or a false
-positive, with a confidence and one sentence of reason. A finding judged false positive is never dropped:
-it stays in the report, suppressed with the model's reason, so a human can disagree.
+The model never finds problems; it says whether a finding Semgrep reported is a true or a false positive,
+with a confidence and one sentence of reason, from a compact context (the enclosing function, the taint
+trace, the rule's intent). A finding judged false positive is never dropped: it stays in the report,
+suppressed with the model's reason, and high or critical findings are only annotated unless configured
+otherwise. For true positives the model may propose a fix, offered only when the rescan verifies it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents import autofix
 from agents.base import AgentOutput, AgentRun, load_prompt
+from agents.code_context import normalized_code, snippet
+from agents.inline_suppress import apply_inline
+from agents.triage_cache import TriageCache, cache_key
 from opsquad.errors import ModelOutputError, ModelUnavailable
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
 from tools import git
@@ -33,22 +39,13 @@ class TriageAnswer(BaseModel):
 CONFIDENCE = {"low": 0.4, "medium": 0.7, "high": 0.9}
 
 
-def snippet(root: Path, loc: FileLocation, radius: int = 6) -> str:
-    try:
-        lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    lo, hi = max(1, loc.start_line - radius), min(len(lines), loc.end_line + radius)
-    return "\n".join(f"{n:>4}{'>' if loc.start_line <= n <= loc.end_line else ' '} {lines[n - 1]}"
-                     for n in range(lo, hi + 1))
-
-
 class DevSecOpsAgent:
     role = "devsecops"
 
     def run(self, run: AgentRun) -> AgentOutput:
         req = run.request
         not_checked: list[str] = []
+        stats: dict[str, float | int | str] = {}
         with tempfile.TemporaryDirectory(prefix="opsquad-scan-") as tmp:
             if req.repo and req.base and req.head:
                 repo = git.repo_root(Path(req.repo))
@@ -69,55 +66,107 @@ class DevSecOpsAgent:
             findings = to_findings(scan, root)
             if changed is not None:
                 findings = [f for f in findings if _on_changed_line(f, changed)]
+            findings = apply_inline(root, findings)
+            stats.update(files_scanned=len(files), semgrep_s=round(scan.elapsed_s, 2))
             if req.options.get("no_triage"):
                 not_checked.append("model triage (disabled with --no-triage)")
-            elif findings:
-                findings, errors = self._triage(run, root, findings)
+            elif any(not f.suppressed for f in findings):
+                findings, errors = self._triage(run, root, findings, stats)
                 if errors:
                     not_checked.append(f"model triage of {len(errors)} finding(s): {errors[0]}")
-        stats: dict[str, float | int | str] = {"files_scanned": len(files), "findings": len(findings),
-                                               "semgrep_s": round(scan.elapsed_s, 2)}
-        summary = f"Semgrep scanned {len(files)} file(s); {len(findings)} finding(s)."
+                if run.cfg.autofix and not req.options.get("no_fix"):
+                    findings = self._autofix(run, root, rules, findings, stats)
         if scan.errors:
             first = scan.errors[0]
             text = str(first.get("message", first)) if isinstance(first, dict) else str(first)
             not_checked.append(f"{len(scan.errors)} Semgrep error(s), first: {text[:160]}")
+        active = sum(1 for f in findings if not f.suppressed)
+        stats.update(findings=len(findings), active=active)
+        summary = (f"Semgrep scanned {len(files)} path(s): {len(findings)} finding(s), {active} active, "
+                   f"{len(findings) - active} suppressed.")
         return AgentOutput(findings=findings, note=AgentNote(agent=run.name, summary=summary,
                                                              not_checked=not_checked, stats=stats))
 
-    def _triage(self, run: AgentRun, root: Path, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
+    def _triage(self, run: AgentRun, root: Path, findings: list[Finding],
+                stats: dict[str, float | int | str]) -> tuple[list[Finding], list[str]]:
         """Judge each finding in parallel (the server batches); a finding the model could not judge stays as is."""
         system = load_prompt(run, "devsecops.md")
         min_conf = float(run.request.options.get("min_confidence", run.cfg.min_confidence))
         cap_all = run.cfg.triage_may_suppress == "all"
+        cache = TriageCache(run.config.state_dir / "triage-cache.sqlite")
         errors: list[str] = []
 
-        def judge(f: Finding) -> Finding | None:
+        def judge(f: Finding) -> Finding:
             loc = f.location
-            code = snippet(root, loc) if isinstance(loc, FileLocation) else f.evidence
-            cwe = ", ".join(f.cwe) or "n/a"
-            task = (f"Rule: {f.rule_id} ({cwe}) - {f.title}\nRule message: {f.message}\n"
-                    f"File: {loc.path if isinstance(loc, FileLocation) else '?'}\nCode (> marks the flagged lines):\n"
-                    f"{code}\n{('Trace: ' + f.evidence) if '→' in f.evidence else ''}")
-            try:
-                ans = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
-                              TriageAnswer, schema_name="triage", max_tokens=160)
-            except (ModelOutputError, ModelUnavailable) as exc:
-                errors.append(exc.line)
-                return None
-            triage = Triage(verdict=ans.verdict, confidence=CONFIDENCE[ans.confidence], reason=ans.reason)
+            if f.suppressed or not isinstance(loc, FileLocation):
+                return f
+            key = cache_key(run.model.name, f.rule_id, normalized_code(root, loc))
+            triage = cache.get(key)
+            if triage is None:
+                trace = f"\nTaint trace: {f.evidence.split('taint: ', 1)[1]}" if "taint: " in f.evidence else ""
+                task = (f"Rule: {f.rule_id} ({', '.join(f.cwe) or 'n/a'}) - {f.title}\nRule message: {f.message}\n"
+                        f"File: {loc.path}\nCode (> marks the flagged lines):\n{snippet(root, loc)}{trace}")
+                try:
+                    ans = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
+                                  TriageAnswer, schema_name="triage", max_tokens=160)
+                except (ModelOutputError, ModelUnavailable) as exc:
+                    errors.append(exc.line)
+                    return f
+                triage = Triage(verdict=ans.verdict, confidence=CONFIDENCE[ans.confidence], reason=ans.reason)
+                cache.put(key, triage)
             update: dict[str, object] = {"triage": triage}
             # The model may demote noise, but never hides a high or critical finding without a human.
             may_suppress = cap_all or not f.severity.at_least(Severity.high)
-            if ans.verdict == "false_positive" and triage.confidence >= min_conf and may_suppress:
-                update["suppression"] = Suppression(kind="triage", justification=f"model triage: {ans.reason}")
+            if triage.verdict == "false_positive" and triage.confidence >= min_conf and may_suppress:
+                update["suppression"] = Suppression(kind="triage", justification=f"model triage: {triage.reason}")
             return f.model_copy(update=update)
 
-        workers = max(1, _parallel_slots(run))
         run.progress(f"devsecops: triaging {len(findings)} finding(s) with the model")
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            judged = list(pool.map(judge, findings))
-        return [j if j is not None else f for j, f in zip(judged, findings, strict=True)], errors
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, _parallel_slots(run))) as pool:
+                judged = list(pool.map(judge, findings))
+        finally:
+            stats["triage_cache_hits"] = cache.hits
+            cache.close()
+        return judged, errors
+
+    def _autofix(self, run: AgentRun, root: Path, rules: list[Path], findings: list[Finding],
+                 stats: dict[str, float | int | str]) -> list[Finding]:
+        """Propose and verify fixes for the findings the model judged true positives."""
+        targets = [f for f in findings if f.triage and f.triage.verdict == "true_positive" and not f.suppressed
+                   and isinstance(f.location, FileLocation)]
+        if not targets:
+            return findings
+        run.progress(f"devsecops: proposing fixes for {len(targets)} finding(s)")
+
+        def attempt(f: Finding) -> tuple[str, autofix.FixOutcome]:
+            loc = f.location
+            assert isinstance(loc, FileLocation)
+            lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
+            try:
+                ans = run.ask([{"role": "system", "content": autofix.FIX_SYSTEM},
+                               {"role": "user", "content": autofix.fix_prompt(f, loc, lines, snippet(root, loc))}],
+                              autofix.FixAnswer, schema_name="fix", max_tokens=300)
+            except (ModelOutputError, ModelUnavailable) as exc:
+                return f.fingerprint, autofix.FixOutcome(None, exc.line)
+            patch, new_lines = autofix.make_patch(loc.path, lines, loc, ans.replacement)
+            if not patch:
+                return f.fingerprint, autofix.FixOutcome(None, "the proposed fix changes nothing")
+            why = autofix.verify(root, f, new_lines, rules, run.config.tools.semgrep.timeout_s)
+            return f.fingerprint, autofix.FixOutcome(None if why else patch, why or "verified by rescan")
+
+        with ThreadPoolExecutor(max_workers=max(1, _parallel_slots(run))) as pool:
+            outcomes = dict(pool.map(attempt, targets))
+        stats["fixes_attempted"] = len(outcomes)
+        stats["fixes_verified"] = sum(1 for o in outcomes.values() if o.patch)
+        out = []
+        for f in findings:
+            o = outcomes.get(f.fingerprint)
+            if o is not None:
+                rem = f.remediation if o.patch else f"{f.remediation} (No fix offered: {o.reason}.)".strip()
+                f = f.model_copy(update={"fix_patch": o.patch, "remediation": rem})
+            out.append(f)
+        return out
 
 
 def _parallel_slots(run: AgentRun) -> int:

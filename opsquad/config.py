@@ -105,6 +105,7 @@ class AgentConfig(Strict):
         default="below_high", description="Which findings a false-positive verdict may suppress; high and critical "
         "ones are only annotated unless 'all'.")
     max_steps: int = Field(default=6, ge=1, le=50)
+    autofix: bool = Field(default=True, description="Propose fixes for true positives (offered only if verified).")
 
 
 OutputFormat = Literal["sarif", "json", "markdown", "text"]

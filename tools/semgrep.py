@@ -115,7 +115,7 @@ def run_semgrep(targets: list[Path], rules: list[Path], cwd: Path, timeout_s: fl
     cmd = [
         str(semgrep_binary()), "scan", "--json", "--metrics=off", "--disable-version-check", "--quiet",
         "--timeout", str(max(1, min(PER_FILE_TIMEOUT_S, int(timeout_s)))), "-j", str(max(1, jobs)),
-        "--dataflow-traces",
+        "--dataflow-traces", "--disable-nosem",  # nosemgrep results come back; the agent marks them suppressed
     ]
     for rule in rules:
         cmd += ["--config", str(rule)]

@@ -9,6 +9,7 @@ no agent work is repeated.
 from __future__ import annotations
 
 import operator
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -19,6 +20,7 @@ from langgraph.types import Send, interrupt
 
 from agents.base import AgentOutput, AgentRun, ProposedAction
 from agents.registry import AGENTS
+from opsquad import baseline
 from opsquad.findings import AgentNote, Finding, Report, merge_findings
 from opsquad.request import Request
 from tools.base import ToolContext, ToolStatus
@@ -92,6 +94,8 @@ def merge_node(state: RunState) -> dict[str, Any]:
     req = Request.model_validate(state["request"])
     outputs = [AgentOutput.model_validate(o) for o in state.get("outputs", [])]
     findings: list[Finding] = [f for o in outputs for f in o.findings]
+    if req.options.get("baseline"):
+        findings = baseline.apply(findings, baseline.load(Path(str(req.options["baseline"]))))
     notes: list[AgentNote] = [o.note for o in outputs]
     answers = [o.answer for o in outputs if o.answer]
     decision = state.get("decision") or {}

@@ -64,10 +64,34 @@ def _run(request: Request, config_path: Path | None, fmt: str, output: Path | No
         services = Services(config=config, audit=audit, make_model=litellm_factory(config, update), progress=update)
         result = dispatch(request, services)
     write_output(result.report, fmt, output)
+    if request.options.get("update_baseline"):
+        from opsquad import baseline
+
+        path = Path(str(request.options["baseline"]))
+        count = baseline.write(path, result.report.findings, baseline.load(path))
+        err_console.print(f"baseline {path}: {count} fingerprint(s)", markup=False)
     if result.awaiting_approval:
         err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
                           markup=False)
     raise typer.Exit(exit_code(result.report, config, request.workflow) if gate else 0)
+
+
+BaselineOpt = typer.Option(None, "--baseline", help="Fingerprints of answered findings (default: "
+                           "<repo>/.opsquad-baseline.json when present).")
+UpdateBaselineOpt = typer.Option(False, "--update-baseline", help="Write every finding of this run into the baseline.")
+NoFixOpt = typer.Option(False, "--no-fix", help="Do not propose fixes.")
+
+
+def _scan_options(root: Path, no_triage: bool, no_fix: bool, baseline: Path | None, update: bool,
+                  min_confidence: float | None = None) -> dict[str, object]:
+    options: dict[str, object] = {"no_triage": no_triage, "no_fix": no_fix}
+    if min_confidence is not None:
+        options["min_confidence"] = min_confidence
+    path = baseline or root / ".opsquad-baseline.json"
+    if baseline is not None or path.exists() or update:
+        options["baseline"] = str(path.resolve())
+        options["update_baseline"] = update
+    return options
 
 
 def _git_args(repo: Path, base: str | None, head: str | None) -> tuple[str, str | None, str | None]:
@@ -94,11 +118,14 @@ def review(
     no_triage: bool = typer.Option(False, "--no-triage", help="Skip the model's triage."),
     fail_on: str | None = typer.Option(None, "--fail-on", help="Override the workflow's fail_on severity."),
     workflow: str = typer.Option("pr_review", "--workflow", help="Workflow from agents.yaml."),
+    no_fix: bool = NoFixOpt,
+    baseline: Path | None = BaselineOpt,
+    update_baseline: bool = UpdateBaselineOpt,
 ) -> None:
     """Review a change (base..head) with the pr_review agents: security findings and untested code."""
     root, b, h = _git_args(repo, base, head)
     req = Request(workflow=workflow, repo=root, base=b, head=h, all_lines=all_lines,
-                  options={"no_triage": no_triage})
+                  options=_scan_options(Path(root), no_triage, no_fix, baseline, update_baseline))
     _run(req, config, _check_format(fmt), output, fail_on)
 
 
@@ -115,13 +142,15 @@ def scan(
     min_confidence: float | None = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
                                                 help="How sure the model must be to suppress a finding."),
     fail_on: str | None = typer.Option(None, "--fail-on", help="Override the workflow's fail_on severity."),
+    no_fix: bool = NoFixOpt,
+    baseline: Path | None = BaselineOpt,
+    update_baseline: bool = UpdateBaselineOpt,
 ) -> None:
     """Security scan with opsquad's Semgrep rules, triaged by the local model."""
     if not path.exists():
         raise OpsquadError(f"{path}: no such file or directory")
-    options: dict[str, object] = {"no_triage": no_triage}
-    if min_confidence is not None:
-        options["min_confidence"] = min_confidence
+    where = path.resolve() if path.is_dir() else path.resolve().parent
+    options = _scan_options(where, no_triage, no_fix, baseline, update_baseline, min_confidence)
     if base or head:
         root, b, h = _git_args(path, base, head)
         req = Request(workflow="scan", repo=root, base=b, head=h, all_lines=all_lines, options=options)
