@@ -44,11 +44,47 @@ def fix_prompt(f: Finding, loc: FileLocation, lines: list[str], context: str) ->
             f"Context:\n{context}\nFlagged lines {loc.start_line}-{loc.end_line}:\n{flagged}")
 
 
+def reindent(original_first: str, replacement: list[str]) -> list[str]:
+    """Small models often drop the indentation: shift the replacement to the flagged line's indentation."""
+    want = len(original_first) - len(original_first.lstrip())
+    present = [len(r) - len(r.lstrip()) for r in replacement if r.strip()]
+    have = min(present, default=want)
+    if have >= want:
+        return replacement
+    pad = original_first[:want - have]
+    return [pad + r if r.strip() else r for r in replacement]
+
+
 def make_patch(path: str, lines: list[str], loc: FileLocation, replacement: list[str]) -> tuple[str, list[str]]:
+    replacement = reindent(lines[loc.start_line - 1], replacement)
     new = lines[:loc.start_line - 1] + replacement + lines[loc.end_line:]
     diff = difflib.unified_diff([ln + "\n" for ln in lines], [ln + "\n" for ln in new],
                                 fromfile=f"a/{path}", tofile=f"b/{path}", n=2)
     return "".join(diff), new
+
+
+def _undefined_names(path: str, text: str) -> set[str]:
+    """Names pyflakes reports as undefined: a fix must not use what the file never imports or defines."""
+    from pyflakes.api import check
+    from pyflakes.reporter import Reporter
+
+    class Collect(Reporter):
+        def __init__(self) -> None:
+            self.names: set[str] = set()
+
+        def flake(self, message: object) -> None:
+            if type(message).__name__ == "UndefinedName":
+                self.names.add(str(getattr(message, "message_args", ("?",))[0]))
+
+        def syntaxError(self, *_a: object) -> None:  # noqa: N802 - pyflakes' API
+            self.names.add("<syntax error>")
+
+        def unexpectedError(self, *_a: object) -> None:  # noqa: N802 - pyflakes' API
+            pass
+
+    rep = Collect()
+    check(text, path, rep)
+    return rep.names
 
 
 def _parses(path: str, text: str) -> bool:
@@ -65,8 +101,12 @@ def verify(root: Path, f: Finding, new_lines: list[str], rules: list[Path], time
     assert isinstance(loc, FileLocation)
     original = (root / loc.path).read_text(encoding="utf-8", errors="replace")
     patched = "\n".join(new_lines) + ("\n" if original.endswith("\n") else "")
-    if loc.path.endswith(".py") and _parses(loc.path, original) and not _parses(loc.path, patched):
-        return "the patched file no longer parses"
+    if loc.path.endswith(".py") and _parses(loc.path, original):
+        if not _parses(loc.path, patched):
+            return "the patched file no longer parses"
+        new_names = _undefined_names(loc.path, patched) - _undefined_names(loc.path, original)
+        if new_names:
+            return f"the fix uses undefined name(s): {', '.join(sorted(new_names))}"
     with tempfile.TemporaryDirectory(prefix="opsquad-fix-") as tmp:
         target = Path(tmp) / loc.path
         target.parent.mkdir(parents=True, exist_ok=True)

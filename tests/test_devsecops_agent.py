@@ -112,3 +112,22 @@ def test_fix_that_keeps_the_finding_or_breaks_parsing_is_refused(config: Opsquad
         f = result.report.findings[0]
         assert f.fix_patch is None
         assert why in f.remediation
+
+
+def test_fix_is_reindented_and_must_not_use_undefined_names(config: OpsquadConfig, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SHELL_APP)
+    for replacement, expect_patch in (
+        (['subprocess.run(["gzip", "-f", filename], check=True)'], True),  # dedented by the model
+        (['    sh.gzip("-f", filename)'], False),  # 'sh' is never imported
+    ):
+        def answer(messages: list[Message], schema: dict, rep: list[str] = replacement) -> dict:
+            if "replacement" in json.dumps(schema):
+                return {"explanation": "x", "replacement": rep}
+            return {"reason": "caller input", "verdict": "true_positive", "confidence": "high"}
+
+        f = _scan(config, FakeModel(default=answer), tmp_path).report.findings[0]
+        assert bool(f.fix_patch) is expect_patch, f.remediation
+        if expect_patch:
+            assert f.fix_patch and '+    subprocess.run(["gzip"' in f.fix_patch
+        else:
+            assert "undefined name(s): sh" in f.remediation
