@@ -50,7 +50,7 @@ class DevSecOpsAgent:
             if req.repo and req.base and req.head:
                 repo = git.repo_root(Path(req.repo))
                 files = [f for f in git.changed_files(repo, req.base, req.head) if not req.paths or f in req.paths]
-                root = git.checkout_tree(repo, req.head, Path(tmp))
+                root = git.checkout_tree(repo, req.head, Path(tmp), files) if files else Path(tmp)
                 changed = None if req.all_lines else git.changed_lines(repo, req.base, req.head)
             else:
                 root = Path(req.repo or ".").resolve()

@@ -178,8 +178,10 @@ def read_at(repo: Path | str, ref: str, path: str, max_bytes: int = 200_000) -> 
     return data[:max_bytes].decode("utf-8", "replace")
 
 
-def checkout_tree(repo: Path | str, ref: str, dest: Path | str) -> Path:
-    """Write the tree at ``ref`` into ``dest`` so scanners see head without touching the user's checkout.
+def checkout_tree(repo: Path | str, ref: str, dest: Path | str, paths: list[str] | None = None) -> Path:
+    """Write the tree at ``ref`` (or only ``paths`` of it) into ``dest``, leaving the user's checkout alone.
+
+    A diff-aware scan passes the changed paths: materializing a large tree costs more than scanning one file.
 
     Streams ``git archive`` into ``tarfile``; members that would escape ``dest`` (absolute or ``..``
     symlinks) are skipped rather than failing the run. Files a ``.gitattributes`` marks ``export-ignore``
@@ -191,7 +193,7 @@ def checkout_tree(repo: Path | str, ref: str, dest: Path | str) -> Path:
     env = {**os.environ, "LC_ALL": "C"}
     try:
         proc = subprocess.Popen(
-            ["git", "-C", str(repo), "archive", "--format=tar", sha],
+            ["git", "-C", str(repo), "archive", "--format=tar", sha, *(["--", *paths] if paths else [])],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
     except FileNotFoundError as exc:
@@ -210,7 +212,7 @@ def checkout_tree(repo: Path | str, ref: str, dest: Path | str) -> Path:
         proc.wait()
     if proc.returncode != 0:
         raise GitError(_explain(repo, ("archive", ref), err))
-    _restore_export_ignored(repo, sha, out)
+    _restore_export_ignored(repo, sha, out, paths)
     return out
 
 
@@ -227,9 +229,10 @@ def list_files(repo: Path | str, ref: str) -> list[str]:
     return [name for name in out.split("\0") if name]
 
 
-def _restore_export_ignored(repo: Path | str, sha: str, dest: Path) -> None:
+def _restore_export_ignored(repo: Path | str, sha: str, dest: Path, paths: list[str] | None = None) -> None:
     """Write regular files listed by ``ls-tree`` that ``git archive`` left out (export-ignore)."""
-    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", sha).stdout.decode("utf-8", "replace")
+    spec = ["--", *paths] if paths else []
+    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", sha, *spec).stdout.decode("utf-8", "replace")
     for entry in filter(None, listing.split("\0")):
         meta, _, name = entry.partition("\t")
         mode, kind, blob = meta.split(" ")
