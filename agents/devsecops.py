@@ -58,8 +58,8 @@ class DevSecOpsAgent:
                 changed = None
             run.progress(f"devsecops: scanning {len(files)} path(s) with Semgrep")
             rules = resolve_rules(run.config.tools.semgrep.rules, run.config.base_dir)
-            scan = run_semgrep([root / f for f in files], rules, root, run.config.tools.semgrep.timeout_s,
-                               run.config.tools.semgrep.jobs)
+            sg = run.config.tools.semgrep
+            scan = run_semgrep([root / f for f in files], rules, root, sg.timeout_s, sg.jobs, sg.engine)
             run.audit.event(req.run_id, "tool", agent=run.name, name="semgrep", args={"files": len(files)},
                             result_size=len(scan.results), status="ok" if not scan.errors else "error",
                             latency_ms=int(scan.elapsed_s * 1000))

@@ -4,7 +4,10 @@
 import json
 import marshal
 import pickle
+import shelve
 
+import jsonpickle
+import numpy
 import pandas
 import yaml
 from yaml import SafeLoader
@@ -21,9 +24,18 @@ def pickle_cases(blob: bytes, path: str):
 
     # ok: python-pickle-deserialization
     data = pickle.dumps(obj)
+    # ruleid: python-pickle-deserialization
+    arr = numpy.load(path, allow_pickle=True)
+    # ruleid: python-pickle-deserialization
+    db = shelve.open(path)
+
     # ok: python-pickle-deserialization
     parsed = json.loads(blob)
-    return obj, frame, data, parsed
+    # ok: python-pickle-deserialization
+    arr2 = numpy.load(path)
+    # ok: python-pickle-deserialization
+    cache = shelve.open("cache.db")
+    return obj, frame, data, parsed, arr, db, arr2, cache
 
 
 def yaml_cases(text: str):
@@ -53,3 +65,15 @@ def marshal_cases(blob: bytes):
     # ok: python-marshal-deserialization
     out = marshal.dumps(code)
     return out
+
+
+def jsonpickle_cases(text: str):
+    # ruleid: python-jsonpickle-decode
+    obj = jsonpickle.decode(text)
+    # ruleid: python-jsonpickle-decode
+    again = jsonpickle.loads(text, keys=True)
+    # ok: python-jsonpickle-decode
+    out = jsonpickle.encode(obj, unpicklable=False)
+    # ok: python-jsonpickle-decode
+    data = json.loads(text)
+    return again, out, data
