@@ -20,10 +20,10 @@ from langgraph.types import Send, interrupt
 
 from agents.base import AgentOutput, AgentRun, ProposedAction
 from agents.registry import AGENTS
-from opsquad import baseline
+from opsquad import baseline, policy
 from opsquad.findings import AgentNote, Finding, Report, merge_findings
 from opsquad.request import Request
-from tools.base import ToolContext, ToolStatus
+from tools.base import ToolContext, ToolResult, ToolStatus
 from tools.registry import TOOLS
 from workflows.services import Services
 
@@ -79,15 +79,29 @@ def apply_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
     applied = []
     for raw in decision.get("actions", []):
         action = ProposedAction.model_validate(raw)
-        tool = TOOLS[action.tool]()
-        grant = svc.config.agents[action.agent].tools[action.tool]
-        ctx = ToolContext(config=svc.config, repo=None, grant=grant, extra={"approved_by": decision.get("by")})
-        result = tool.run(tool.Params.model_validate(action.params), ctx)
+        result = _apply_one(svc, action, str(decision.get("by", "")))
         svc.audit.event(req.run_id, "apply", agent=action.agent, name=action.tool, args=action.params,
                         status=result.status.value, detail=result.error or "")
         applied.append({"id": action.id, "status": result.status.value, "error": result.error,
                         "ok": result.status == ToolStatus.ok})
     return {"applied": applied}
+
+
+def _apply_one(svc: Services, action: ProposedAction, by: str) -> ToolResult:
+    """Run one approved write, re-checking the grant against the config in force now (it may have changed)."""
+    agent_cfg = svc.config.agents.get(action.agent)
+    tool_cls = TOOLS.get(action.tool)
+    if agent_cfg is None or tool_cls is None or action.tool not in agent_cfg.tools:
+        return ToolResult(status=ToolStatus.denied, error=f"'{action.tool}' is no longer granted to {action.agent}")
+    tool = tool_cls()
+    params = tool.Params.model_validate(action.params)
+    if policy.check(agent_cfg, action.tool, tool.writes, params).outcome == "deny":
+        return ToolResult(status=ToolStatus.denied, error="the grant no longer allows this action")
+    ctx = ToolContext(config=svc.config, repo=None, grant=agent_cfg.tools[action.tool], extra={"approved_by": by})
+    try:
+        return tool.run(params, ctx)
+    except Exception as exc:  # a failing write is reported, never crashes the resumed run
+        return ToolResult.fail(f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
 def merge_node(state: RunState) -> dict[str, Any]:
