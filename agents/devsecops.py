@@ -149,6 +149,8 @@ class DevSecOpsAgent:
                               autofix.FixAnswer, schema_name="fix", max_tokens=300)
             except (ModelOutputError, ModelUnavailable) as exc:
                 return f.fingerprint, autofix.FixOutcome(None, exc.line)
+            if any("[REDACTED" in line for line in ans.replacement):  # the model saw a masked secret
+                return f.fingerprint, autofix.FixOutcome(None, "the fix would write a redaction mask into the code")
             patch, new_lines = autofix.make_patch(loc.path, lines, loc, ans.replacement)
             if not patch:
                 return f.fingerprint, autofix.FixOutcome(None, "the proposed fix changes nothing")

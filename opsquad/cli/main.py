@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from opsquad.cli import config_cmd, model_cmd, runs_cmd
+from opsquad.cli import config_cmd, eval_cmd, github_cmd, model_cmd, runs_cmd
 from opsquad.cli.common import (
     ConfigOpt,
     FormatOpt,
@@ -34,6 +34,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(runs_cmd.runs_app, name="runs")
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(github_cmd.app, name="github")
 app.command("approve")(runs_cmd.approve)
 app.command("reject")(runs_cmd.reject)
 

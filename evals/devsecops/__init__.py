@@ -1,0 +1,1 @@
+"""DevSecOps evaluation: labelled vulnerable/safe code cases, scored before and after the model's triage."""

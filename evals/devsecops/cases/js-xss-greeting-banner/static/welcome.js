@@ -1,0 +1,7 @@
+document.addEventListener("DOMContentLoaded", () => {
+  const params = new URLSearchParams(window.location.search);
+  const name = params.get("name") || "there";
+  const banner = document.getElementById("greeting");
+  banner.innerHTML = "<strong>Hello, " + name + "!</strong> Welcome to your workspace.";
+  banner.hidden = false;
+});
