@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,7 +32,7 @@ def audit_log(config: OpsquadConfig) -> AuditLog:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[callable]:  # type: ignore[valid-type]
+def progress(label: str) -> Iterator[Callable[[str], None]]:
     """A live status line on stderr (only on a terminal); yields a function that updates it."""
     started = time.monotonic()
     if not err_console.is_terminal:

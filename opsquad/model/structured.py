@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from opsquad.errors import ModelOutputError
 from opsquad.model.protocol import ChatModel, Completion, Message
@@ -85,7 +85,3 @@ def ask(
                              completion.latency_s, True, attempt))
         return value
     raise ModelOutputError(f"model '{model.name}' gave no valid '{name}' answer: {last_error}")
-
-
-def dump(value: BaseModel | Any) -> Any:
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value

@@ -217,10 +217,4 @@ def resolve_gguf(src: GGUFSource, progress: Progress = lambda _m: None) -> tuple
     return fetch_hub(src, progress), src.sha256
 
 
-def remove_cached(preset: Preset) -> None:
-    target = cache_dir() / preset.filename
-    for p in (target, _verified_marker(target)):
-        p.unlink(missing_ok=True)
-
-
 __all__ = ["PRESETS", "Preset", "fetch_preset", "resolve_gguf", "verify", "sha256_file", "cache_dir"]
