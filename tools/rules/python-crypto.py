@@ -74,6 +74,48 @@ def jitter():
     return random.random()
 
 
+def send_login_code(user, sms_client, cache):
+    # ruleid: python-insecure-random-for-secret
+    code = f"{random.randint(0, 999999):06d}"
+    cache.set(f"otp:{user.id}", code, timeout=300)
+    # ok: python-insecure-random-for-secret
+    delay = random.uniform(0, 2)
+    sms_client.send(user.phone, f"Your sign-in code is {code}", delay=delay)
+
+
+def new_api_key(prefix="ak"):
+    alphabet = string.ascii_letters + string.digits
+    # ruleid: python-insecure-random-for-secret
+    return prefix + "_" + "".join(random.choices(alphabet, k=40))
+
+
+def issue_invite(user):
+    # ruleid: python-insecure-random-for-secret
+    invite_code = "".join(random.sample(string.ascii_uppercase, 8))
+    # ruleid: python-insecure-random-for-secret
+    user.mfa_pin = random.randrange(1000, 10000)
+    return invite_code
+
+
+def send_login_code_secure(user, sms_client):
+    # ok: python-insecure-random-for-secret
+    code = f"{secrets.randbelow(10**6):06d}"
+    sms_client.send(user.phone, f"Your sign-in code is {code}")
+
+
+def onboarding_tips(tips):
+    # ok: python-insecure-random-for-secret
+    return random.sample(tips, k=min(3, len(tips)))
+
+
+def get_with_retry(client, url):
+    # ok: python-insecure-random-for-secret
+    pause = random.uniform(0, 0.5)
+    # ok: python-insecure-random-for-secret
+    error_code = random.choice([500, 502, 503])
+    return client.get(url, timeout=pause), error_code
+
+
 def tls_cases(url: str):
     # ruleid: python-tls-verification-disabled
     requests.get(url, verify=False)

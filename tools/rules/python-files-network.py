@@ -3,6 +3,7 @@
 # Test cases for python-files-network.yaml (semgrep --test). Deliberately vulnerable code: never import it.
 import os
 import shutil
+import tarfile
 import tempfile
 from tempfile import mktemp
 import urllib.request
@@ -111,6 +112,67 @@ def cli_export(path):
     # ok: python-path-traversal
     with open(path) as fh:
         return fh.read()
+
+
+# --- tar extraction (tar slip) ------------------------------------------------------------------------
+@app.post("/admin/restore")
+def restore_backup():
+    upload = request.files["archive"]
+    with tarfile.open(fileobj=upload.stream, mode="r:gz") as tar:
+        names = tar.getnames()
+        # ruleid: python-tarfile-extract-without-filter
+        tar.extractall(UPLOADS)
+    return {"restored": len(names)}
+
+
+def unpack_release(path, dest):
+    tf = tarfile.open(path)
+    # ruleid: python-tarfile-extract-without-filter
+    tf.extract("bin/tool", dest)
+    # ruleid: python-tarfile-extract-without-filter
+    tf.extractall(dest, members=tf.getmembers())
+    # ruleid: python-tarfile-extract-without-filter
+    tf.extractall(dest, filter="fully_trusted")
+    # ruleid: python-tarfile-extract-without-filter
+    tf.extractall(dest, filter=tarfile.fully_trusted_filter)
+    # ok: python-tarfile-extract-without-filter
+    tf.extractall(dest, filter="data")
+    # ok: python-tarfile-extract-without-filter
+    tf.extract("bin/tool", dest, filter="tar")
+    # ok: python-tarfile-extract-without-filter
+    tf.extractall(dest, filter=tarfile.data_filter)
+    # ok: python-tarfile-extract-without-filter
+    tf.extractall(dest, members=[m for m in tf.getmembers() if m.isfile() and not m.name.startswith(("/", ".."))])
+    tf.close()
+
+
+def unpack_checked(path, dest):
+    base = Path(dest).resolve()
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
+            target = (base / member.name).resolve()
+            if not target.is_relative_to(base) or member.issym() or member.islnk():
+                raise ValueError(f"unsafe member {member.name}")
+            # ok: python-tarfile-extract-without-filter
+            tar.extract(member, base)
+
+
+def unpack_commonpath(path, dest):
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
+            target = os.path.realpath(os.path.join(dest, member.name))
+            if os.path.commonpath([dest, target]) != dest:
+                raise ValueError(f"unsafe member {member.name}")
+        # ok: python-tarfile-extract-without-filter
+        tar.extractall(dest)
+
+
+def unpack_zip(path, dest):
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        # ok: python-tarfile-extract-without-filter
+        archive.extractall(dest)
 
 
 # --- SSRF -------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def search():
 
 @app.route("/user/<username>")
 def profile(username):
-    # ruleid: python-reflected-xss
+    # ruleid: python-reflected-xss, python-xss-markup-from-formatted-string
     banner = Markup("<b>%s</b>" % username)
     # ok: python-reflected-xss
     return render_template("profile.html", username=username, banner=banner)
@@ -94,6 +94,13 @@ def echo():
 def items():
     # ok: python-reflected-xss
     return {"query": request.args.get("q")}
+
+
+@app.route("/api/items/v2")
+def items_v2():
+    # ok: python-reflected-xss
+    resp = make_response({"query": request.args.get("q")})
+    return resp
 
 
 @app.route("/raw")
@@ -135,6 +142,83 @@ def django_safe(request):
     data = HttpResponse(term, content_type="text/plain")
     # ok: python-reflected-xss
     return JsonResponse({"term": term})
+
+
+# Flask 2 route shortcuts (@app.get, @bp.post) send a returned string as text/html too.
+@app.get("/find")
+def find():
+    q = request.args.get("q", "")
+    hits = [h for h in os.listdir("/srv/catalog") if q in h]
+    if not hits:
+        # ruleid: python-reflected-xss
+        return f"<h2>No products match <em>{q}</em></h2>"
+    items = "".join(f"<li>{escape(h)}</li>" for h in hits)
+    # ok: python-reflected-xss
+    return f"<ul>{items}</ul>"
+
+
+@app.post("/find/escaped")
+def find_escaped():
+    q = request.form.get("q", "")
+    # ok: python-reflected-xss
+    return f"<h2>No products match <em>{escape(q)}</em></h2>"
+
+
+def fastapi_echo(api):
+    # FastAPI's @app.get serialises the return value as JSON: not an HTML response.
+    @api.get("/echo")
+    def echo_json(q: str):
+        # ok: python-reflected-xss
+        return f"<b>{q}</b>"
+
+
+# --- HTML built by formatting, then declared safe (stored XSS: values from the database count too) ------
+ICON_HTML = Markup('<svg class="icon"></svg>')
+SITE_NAME = "Acme"
+
+
+def render_tag_chips(thread):
+    # ruleid: python-xss-markup-from-formatted-string
+    parts = [Markup(f'<span class="tag">{tag.name}</span>') for tag in thread.tags]
+    return Markup(" ").join(parts)
+
+
+def render_profile_link(profile):
+    # ruleid: python-xss-markup-from-formatted-string
+    return mark_safe(f'<a href="{profile.website}" rel="nofollow">{profile.display_name}</a>')
+
+
+def render_badges(user, comment):
+    # ruleid: python-xss-markup-from-formatted-string
+    badge = Markup("<b>" + user.nickname + "</b>")
+    # ruleid: python-xss-markup-from-formatted-string
+    title = Markup("<h3>%s</h3>" % comment.title)
+    # ruleid: python-xss-markup-from-formatted-string
+    quote = mark_safe("<q>%s by %s</q>" % (escape(comment.body), comment.author))
+    # ruleid: python-xss-markup-from-formatted-string
+    byline = Markup("<i>{}</i>".format(comment.author))
+    snippet = f"<p>{comment.body}</p>"
+    # ruleid: python-xss-markup-from-formatted-string
+    body = mark_safe(snippet)
+    return badge, title, quote, byline, body
+
+
+def render_badges_escaped(user, comment):
+    # ok: python-xss-markup-from-formatted-string
+    badge = Markup("<b>{}</b>").format(user.nickname)
+    # ok: python-xss-markup-from-formatted-string
+    title = Markup(f"<h3>{escape(comment.title)}</h3>")
+    # ok: python-xss-markup-from-formatted-string
+    quote = mark_safe("<q>%s by %s</q>" % (django_escape(comment.body), django_escape(comment.author)))
+    # ok: python-xss-markup-from-formatted-string
+    link = format_html('<a href="{}">{}</a>', user.website, user.nickname)
+    # ok: python-xss-markup-from-formatted-string
+    header = Markup(f"{ICON_HTML} <b>{SITE_NAME}</b> ({len(comment.replies)})")
+    # ok: python-xss-markup-from-formatted-string
+    footer = Markup("<footer>" + escape(user.nickname) + "</footer>")
+    # ok: python-xss-markup-from-formatted-string
+    static = mark_safe("<hr>")
+    return badge, title, quote, link, header, footer, static
 
 
 # --- SSTI -------------------------------------------------------------------------------------------
