@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev system-deps demo test lint bench
+.PHONY: install install-dev system-deps cluster-deps demo test lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,7 +31,23 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "install PostgreSQL (apt-get install postgresql) for the Postgres checkpointer test"; fi; }
 
-test: install-dev system-deps lint
+# The SRE harness (evals/harness): etcd, Prometheus, Alertmanager from Debian, and kube-apiserver/-controller-manager/
+# -scheduler/kubectl 1.20.2 built offline from Debian's source package (~8 min once; cached in $(KUBE_BIN)).
+# Packages apt starts as services are stopped and disabled right away: the tests start their own on loopback.
+KUBE_BIN ?= $(or $(OPSQUAD_KUBE_BIN),$(HOME)/.cache/opsquad/kube/v1.20.2/bin)
+CLUSTER_PKGS := golang-go rsync etcd-server prometheus prometheus-alertmanager openssl
+cluster-deps:
+	@missing=""; for p in $(CLUSTER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "cluster-deps: apt-get install$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	    for s in prometheus prometheus-alertmanager prometheus-node-exporter etcd; do \
+	      systemctl disable --now $$s >/dev/null 2>&1 || service $$s stop >/dev/null 2>&1 || true; done; \
+	  else echo "cluster-deps: install$$missing (apt-get) for the SRE harness tests"; exit 1; fi; fi
+	@for b in kube-apiserver kube-controller-manager kube-scheduler; do \
+	  [ -x "$(KUBE_BIN)/$$b" ] || { OPSQUAD_KUBE_BIN="$(KUBE_BIN)" bash scripts/build-kube.sh || exit 1; break; }; done
+
+test: install-dev system-deps cluster-deps lint
 	$(BIN)/opsquad model pull
 	SEMGREP_ENABLE_VERSION_CHECK=0 $(BIN)/semgrep --test --metrics=off tools/rules
 	$(BIN)/pytest -q

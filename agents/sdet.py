@@ -1,15 +1,17 @@
-"""SDET agent, basic depth: find changed Python functions that no test of the project mentions.
+"""SDET agent: tests that prove a change works.
 
-This is deterministic and cheap: the head version of each changed ``.py`` file is parsed, functions whose
-lines were touched are listed, and the project's test files are searched for their names. Generating,
-running and filtering tests (5/5 passes, coverage or a killed mutant) is the agent's full depth, built on
-top of this target selection.
+Two depths. The cheap one is deterministic: the head version of each changed ``.py`` file is parsed,
+functions whose lines were touched are listed, and the project's test files are searched for their names.
+The full one (``agents/testgen``) writes tests with the local model and keeps only those that pass 5 runs of
+5 and add coverage; it serves the ``testgen`` workflow and, when ``testgen_budget_s`` is set for the agent,
+suggests kept tests in ``pr_review``.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import tempfile
 from pathlib import Path
 
 from agents.base import AgentOutput, AgentRun
@@ -46,6 +48,8 @@ class SdetAgent:
 
     def run(self, run: AgentRun) -> AgentOutput:
         req = run.request
+        if req.workflow == "testgen" or req.options.get("testgen"):
+            return self._generate(run)
         if not (req.repo and req.base and req.head):
             return AgentOutput(note=AgentNote(agent=run.name, summary="No git range given; nothing to check.",
                                               not_checked=["untested changes (needs --base and --head)"]))
@@ -73,9 +77,60 @@ class SdetAgent:
                     remediation=f"Add a unit test that calls `{short}` and asserts its result.",
                     source="opsquad-sdet", agent=run.name))
         summary = f"{checked} changed function(s) in {len(py_files)} file(s); {len(findings)} without a test."
+        not_checked: list[str] = []
+        stats: dict[str, float | int | str] = {"changed_functions": checked, "untested": len(findings)}
+        if findings and run.cfg.testgen_budget_s > 0:
+            suggestions, stats_gen = self._suggest(run, findings)
+            findings += suggestions
+            stats.update(stats_gen)
+        elif findings:
+            not_checked.append("generated tests (testgen_budget_s is 0 for this agent)")
         return AgentOutput(findings=findings, note=AgentNote(
-            agent=run.name, summary=summary, stats={"changed_functions": checked, "untested": len(findings)},
-            not_checked=["generated tests (the SDET agent's test generation is not wired into reviews yet)"]))
+            agent=run.name, summary=summary, stats=stats, not_checked=not_checked))
+
+    @staticmethod
+    def _generate(run: AgentRun) -> AgentOutput:
+        from agents.testgen.service import generate_for_request
+
+        _result, answer = generate_for_request(run)
+        return AgentOutput(answer=answer, note=AgentNote(agent=run.name, summary=str(answer["summary"]),
+                                                         stats={k: int(v) for k, v in answer["funnel"].items()}))
+
+    @staticmethod
+    def _suggest(run: AgentRun, untested: list[Finding]) -> tuple[list[Finding], dict[str, float | int | str]]:
+        """Generate tests for the changed functions within the review's budget; kept ones become suggestions."""
+        from agents.testgen.engine import run_testgen
+        from agents.testgen.service import changed_targets, funnel, settings_for
+        from agents.testgen.service import model_ask as ask_for
+        from agents.testgen.targets import find_project
+
+        req = run.request
+        assert req.repo and req.base and req.head
+        repo = git.repo_root(Path(req.repo))
+        names = {f.title.split("`")[1] for f in untested}
+        try:
+            with tempfile.TemporaryDirectory(prefix="opsquad-head-") as tmp:
+                tree = git.checkout_tree(repo, req.head, Path(tmp) / "tree")
+                project = find_project(tree)
+                targets = [t for t in changed_targets(project, repo, req.base, req.head, tree)
+                           if t.qualname in names]
+                result = run_testgen(project, targets, ask_for(run), settings_for(run, run.cfg.testgen_budget_s),
+                                     run.progress)
+        except Exception as exc:  # a generation failure must not sink the review
+            return [], {"testgen_error": str(exc)[:200]}
+        out: list[Finding] = []
+        for cand in (c for c in result.candidates if c.stage == "kept"):
+            target = next(t for t in targets if t.key == cand.target)
+            rel = str(target.path.relative_to(project.root))
+            out.append(Finding(
+                rule_id="sdet.suggested-test", title=f"Suggested test for `{target.qualname}`",
+                message=f"A generated test for `{target.qualname}` passed 5 of 5 runs and adds coverage "
+                        f"({cand.reason}).",
+                severity=Severity.info, category="testing", confidence=1.0,
+                location=FileLocation(path=rel, start_line=target.lineno, end_line=target.lineno),
+                evidence=cand.code.splitlines()[0], remediation=f"```python\n{cand.code.strip()}\n```",
+                source="opsquad-sdet", agent=run.name))
+        return out, {f"testgen_{k}": v for k, v in funnel(result).items()}
 
     @staticmethod
     def _tests_text(repo: Path, ref: str) -> str:

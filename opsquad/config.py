@@ -108,6 +108,8 @@ class AgentConfig(Strict):
         "ones are only annotated unless 'all'.")
     max_steps: int = Field(default=6, ge=1, le=50)
     autofix: bool = Field(default=True, description="Propose fixes for true positives (offered only if verified).")
+    testgen_budget_s: int = Field(default=0, ge=0, le=3600, description="SDET in reviews: seconds of test "
+                                  "generation for changed functions without tests (0: report them only).")
 
 
 OutputFormat = Literal["sarif", "json", "markdown", "text"]
@@ -129,6 +131,17 @@ class StorageConfig(Strict):
     postgres_url_env: str = Field(default="OPSQUAD_POSTGRES_URL", description="Env var with the Postgres DSN.")
 
 
+class ServeAppConfig(Strict):
+    """``opsquad serve``: the Slack on-call bot and the Alertmanager webhook (secrets come from the environment)."""
+
+    workflow: str = Field(default="oncall", description="Workflow every Slack question and alert group runs.")
+    approvers: list[str] = Field(
+        default_factory=list, description="Who may approve write actions from Slack: user IDs (U…/W…), user group "
+        "IDs (S…) or group handles (@sre-oncall). Empty: nobody can approve from Slack.")
+    alert_channel: str | None = Field(default=None, description="Slack channel ID for Alertmanager investigations.")
+    workers: int = Field(default=2, ge=1, le=16, description="Investigations run at the same time.")
+
+
 class OpsquadConfig(Strict):
     version: Literal[1] = 1
     storage: StorageConfig = Field(default_factory=StorageConfig)
@@ -136,6 +149,7 @@ class OpsquadConfig(Strict):
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
     workflows: dict[str, WorkflowConfig] = Field(default_factory=dict)
+    serve: ServeAppConfig = Field(default_factory=ServeAppConfig)
     source_path: Annotated[str | None, Field(exclude=True)] = None
 
     @model_validator(mode="after")

@@ -12,6 +12,8 @@ from opsquad.config import OpsquadConfig, load_config
 from opsquad.model.protocol import FakeModel
 from workflows.services import Services
 
+pytest_plugins = ["tests.harness_fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-from opsquad.cli import config_cmd, eval_cmd, github_cmd, model_cmd, runs_cmd
+from opsquad.cli import config_cmd, eval_cmd, github_cmd, model_cmd, runs_cmd, testgen_cmd
 from opsquad.cli.common import (
     ConfigOpt,
     FormatOpt,
@@ -37,6 +38,7 @@ app.add_typer(runs_cmd.runs_app, name="runs")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(github_cmd.app, name="github")
 app.command("approve")(runs_cmd.approve)
+app.command("testgen")(testgen_cmd.testgen)
 app.command("reject")(runs_cmd.reject)
 
 FORMATS = ("text", "json", "markdown", "sarif")
@@ -165,20 +167,6 @@ def scan(
 
 
 @app.command()
-def testgen(
-    path: Path = typer.Argument(Path("."), help="The project (a git repository)."),
-    base: str = typer.Option(..., "--base", help="Base ref: functions changed since it are the targets."),
-    head: str = typer.Option("HEAD", "--head", help="Head ref."),
-    config: Path | None = ConfigOpt,
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
-) -> None:
-    """Find changed functions that lack tests (test generation builds on these targets)."""
-    root, b, h = _git_args(path, base, head)
-    _run(Request(workflow="testgen", repo=root, base=b, head=h), config, _check_format(fmt), output)
-
-
-@app.command()
 def investigate(
     question: str = typer.Argument(..., help="What to investigate, as you would ask a colleague."),
     namespace: str | None = typer.Option(None, "--namespace", "-n"),
@@ -217,13 +205,42 @@ def demo(
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8080, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (loopback unless told otherwise)."),
+    port: int = typer.Option(8080, "--port", min=1, max=65535),
     config: Path | None = ConfigOpt,
+    log_level: str = typer.Option("info", "--log-level", help="debug | info | warning | error"),
 ) -> None:
-    """Serve the Slack app, the Alertmanager webhook and health/metrics endpoints (not built yet)."""
-    get_config(config)
-    raise OpsquadError("opsquad serve is not built yet: it arrives with the Slack on-call issue")
+    """Serve the Slack on-call bot, the Alertmanager webhook (/alertmanager) and /healthz, /readyz, /metrics.
+
+    Secrets come from the environment: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket
+    Mode), SLACK_API_URL to point the Web API client elsewhere, OPSQUAD_ALERTMANAGER_TOKEN to require a bearer
+    token on /alertmanager. Without Slack variables it serves the webhook and health routes only.
+    """
+    import logging
+    import os
+
+    import uvicorn
+
+    from opsquad.serve import SlackSettings, create_app
+    from opsquad.serve.app import warm_models
+    from workflows.services import Services, litellm_factory
+
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise OpsquadError(f"--log-level must be debug, info, warning or error, not '{log_level}'")
+    cfg = get_config(config)
+    slack = SlackSettings.from_env(os.environ)
+    alert_token = os.environ.get("OPSQUAD_ALERTMANAGER_TOKEN") or None
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    audit = audit_log(cfg)
+
+    def services(progress: Callable[[str], None]) -> Services:
+        return Services(config=cfg, audit=audit, make_model=litellm_factory(cfg, progress), progress=progress)
+
+    application = create_app(cfg, services, slack=slack, alert_token=alert_token, on_startup=[lambda: warm_models(cfg)])
+    if host not in ("127.0.0.1", "localhost", "::1") and not alert_token:
+        logging.getLogger("opsquad.serve").warning(
+            "listening on %s without OPSQUAD_ALERTMANAGER_TOKEN: anyone who reaches it can start investigations", host)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)
 
 
 def run() -> None:
