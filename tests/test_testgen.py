@@ -16,6 +16,7 @@ import pytest
 
 from agents.testgen import oracle
 from agents.testgen.candidates import Candidate, GeneratedBatch, GeneratedTest, RepairedTest, header, static_check
+from agents.testgen.doc_examples import doc_example_test
 from agents.testgen.engine import Settings, run_testgen
 from agents.testgen.targets import find_project, module_targets
 from opsquad.errors import OpsquadError
@@ -119,10 +120,26 @@ def test_static_check_requires_an_assertion_and_valid_code() -> None:
     head = header("calc", ["add"])
     assert "no assertion" in static_check(Candidate(1, "calc.add", "test_a", "def test_a():\n    add(1, 2)\n"), head)
     assert "does not parse" in static_check(Candidate(2, "calc.add", "test_b", "def test_b(:\n"), head)
-    assert "arguments" in static_check(Candidate(3, "calc.add", "test_c", "def test_c(tmp_path):\n    assert 1\n"),
-                                       head)
+    assert "arguments other than" in static_check(
+        Candidate(3, "calc.add", "test_c", "def test_c(db_session):\n    assert 1\n"), head)
+    assert static_check(Candidate(5, "calc.add", "t", "def test_e(tmp_path):\n    assert tmp_path\n"), head) == ""
     ok = Candidate(4, "calc.add", "x", "def test_d():\n    with pytest.raises(TypeError):\n        add(1, 'a')\n")
     assert static_check(ok, head) == "" and ok.name == "test_d"
+
+
+def test_docstring_examples_become_a_seed_test(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "calc.py").write_text(CALC.replace('    return a + b', '    """Add.\n\n    >>> add(2, 2)\n    4\n'
+                                               '    >>> add("a", 1)\n    Traceback (most recent call last):\n'
+                                               '    TypeError: nope\n    >>> add(1, 1)\n    <object>\n    """\n'
+                                               '    return a + b'))
+    project = find_project(root)
+    add = next(t for t in module_targets(project, "calc") if t.qualname == "add")
+    made = doc_example_test(add, {"add"})
+    assert made is not None
+    name, code = made
+    assert name == "test_add_docstring_examples"
+    assert "assert add(2, 2) == 4" in code and "with pytest.raises(TypeError):" in code and "<object>" not in code
 
 
 def test_generation_filter_keeps_only_tests_that_pass_5_of_5_and_add_coverage(tmp_path: Path) -> None:
@@ -145,6 +162,9 @@ def test_generation_filter_keeps_only_tests_that_pass_5_of_5_and_add_coverage(tm
     assert result.existing_tests == 1
     assert result.after.line_pct > result.before.line_pct > 0
     assert result.after.branch_pct > result.before.branch_pct
+    # the time left went to mutmut over the target functions: the kept suite kills some mutants
+    assert result.mutation is not None and int(result.mutation["mutants"]) > 0, result.mutation
+    assert 0 < int(result.mutation["killed_by_kept_suite"]) <= int(result.mutation["mutants"])
     text = result.files["test_calc_opsquad.py"]
     assert "assert clamp(50, 0, 10) == 10" in text and "def test_bump_runs" not in text
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before_tree, "the project is never written"
@@ -214,3 +234,37 @@ def test_report_json_shape_from_the_workflow(tmp_path: Path, config: Any) -> Non
     assert (out / "test_calc_opsquad.py").exists() and ans["files"] == [str(out / "test_calc_opsquad.py")]
     assert any("no assertion" in d for d in ans["discarded"])  # type: ignore[union-attr]
     json.dumps(ans)
+
+
+def test_pr_review_suggests_kept_tests_for_changed_functions(tmp_path: Path, config: Any) -> None:
+    from opsquad.model.protocol import FakeModel
+    from opsquad.request import Request
+    from tests.conftest import git, make_services
+    from workflows.dispatch import dispatch
+
+    root = _project(tmp_path)
+    (root / "calc.py").write_text(CALC.split("\n\ndef clamp")[0] + "\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    base = git(root, "rev-parse", "HEAD")
+    (root / "calc.py").write_text(CALC)
+    git(root, "commit", "-qam", "add clamp, fetch, Counter")
+    head = git(root, "rev-parse", "HEAD")
+
+    def answer(messages: list[dict[str, str]], schema: dict[str, Any]) -> str:
+        if "verdict" in json.dumps(schema):  # devsecops triage, if any finding needs one
+            return json.dumps({"reason": "constant", "verdict": "true_positive", "confidence": "high"})
+        kind = RepairedTest if "test" in schema.get("properties", {}) else GeneratedBatch
+        return scripted_ask(messages, kind).model_dump_json()
+
+    config.agents["sdet"].testgen_budget_s = 200
+    result = dispatch(Request(workflow="pr_review", repo=str(root), base=base, head=head),
+                      make_services(config, FakeModel(default=answer)))
+    suggested = [f for f in result.report.findings if f.rule_id == "sdet.suggested-test"]
+    assert {f.title for f in suggested} >= {"Suggested test for `clamp`", "Suggested test for `Counter.bump`"}
+    clamp = next(f for f in suggested if "clamp" in f.title)
+    assert clamp.location is not None and clamp.location.path == "calc.py"  # type: ignore[union-attr]
+    assert "def test_clamp" in clamp.remediation and clamp.severity == "info"
+    note = next(n for n in result.report.notes if n.agent == "sdet")
+    assert int(note.stats["testgen_kept"]) == len(suggested)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ALLOWED_FIXTURES = {"tmp_path", "monkeypatch", "capsys"}
 IMPORT_LINE = r"^(import [A-Za-z_][\w.]*( as \w+)?|from [A-Za-z_.][\w.]* import [\w, ]+)$"
 
 
@@ -112,8 +113,9 @@ def static_check(cand: Candidate, head: str) -> str:
     if len(tests) != 1:
         return f"expected one test function, found {len(tests)}"
     fn = tests[0]
-    if fn.args.args or fn.args.kwonlyargs or fn.args.vararg:
-        return "test takes arguments (fixtures are not available to generated tests)"
+    unknown = [a.arg for a in fn.args.args if a.arg not in ALLOWED_FIXTURES]
+    if unknown or fn.args.kwonlyargs or fn.args.vararg:
+        return f"test takes arguments other than pytest's {', '.join(sorted(ALLOWED_FIXTURES))} fixtures"
     if not _asserts(fn):
         return "no assertion about behaviour (no assert or pytest.raises)"
     cand.name = fn.name

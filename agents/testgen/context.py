@@ -18,7 +18,8 @@ MAX_SOURCE_LINES = 90
 
 SYSTEM = """You write pytest unit tests for one Python function at a time.
 Rules:
-- Each test is one function `def test_<what_it_checks>():` with no arguments and no fixtures.
+- Each test is one function `def test_<what_it_checks>():`. It takes no arguments, except pytest's
+  `tmp_path`, `monkeypatch` (e.g. `monkeypatch.setattr(sys, "argv", [...])`) or `capsys` when it needs them.
 - Call the function with concrete inputs and assert the exact result, e.g. `assert f(2, 3) == 5`,
   or the exception, e.g. `with pytest.raises(ValueError): f(-1)`. Every test must assert something.
 - Each test checks a different behaviour. Aim at the lines marked `# NOT COVERED`.

@@ -13,14 +13,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agents.testgen.assemble import final_check
 from agents.testgen.candidates import Candidate, GeneratedBatch, RepairedTest, clean_imports, header, public_names
 from agents.testgen.context import messages_for, repair_messages, style_example
+from agents.testgen.doc_examples import doc_example_test
 from agents.testgen.filter import CandidateRunner, CoverageState, short_error
+from agents.testgen.mutation_stage import run_stage
 from agents.testgen.targets import Project, Target
 from opsquad.errors import OpsquadError
 from opsquad.model.protocol import Message
@@ -61,6 +63,8 @@ class Settings:
     parallel: int = 2
     reserve_s: float = 25.0  # kept back for the final together-run and the coverage figures
     min_call_s: float = 20.0  # don't start a model call with less than this left before the reserve
+    mutation: bool = True  # time left after generation goes to mutmut on the target functions
+    min_mutation_s: float = 40.0
 
 
 @dataclass
@@ -73,7 +77,7 @@ class Result:
     targets: int
     existing_tests: int
     stopped_by_budget: bool = False
-    notes: list[str] = field(default_factory=list)
+    mutation: dict[str, int | float | str] | None = None
 
 
 class _Loop:
@@ -135,11 +139,14 @@ class _Loop:
             source = self.project.coverage_source(self.targets, sb.import_root)
             existing = self.baseline(sb, source)
             runner = CandidateRunner(sb, source, self.s.repeat)
+            self._seed(sb, runner)
             self._generate(sb, runner)
             self.progress("final check: kept tests with the project's suite, 5 runs")
             kept = [c for c in self.candidates if c.stage == "kept"]
             files, tests_s = final_check(sb, runner, kept, self.by_id, self.heads, existing, self.s.repeat)
             self.timings["tests_s"] += tests_s
+            if self.s.mutation and self.left() > self.s.reserve_s + self.s.min_mutation_s:
+                files = self._mutation(sb, runner, existing, files)
             started = time.monotonic()
             modules = sorted({t.module for t in self.targets})
             before = measure(sb, existing, source, modules)
@@ -148,7 +155,42 @@ class _Loop:
         self.timings["total_s"] = time.monotonic() - self.start
         return Result(candidates=self.candidates, files=files, before=before, after=after,
                       timings={k: round(v, 1) for k, v in self.timings.items()}, targets=len(self.targets),
-                      existing_tests=len(existing), stopped_by_budget=self.stopped_by_budget)
+                      existing_tests=len(existing), stopped_by_budget=self.stopped_by_budget, mutation=self.mutation)
+
+    def _mutation(self, sb: Sandbox, runner: CandidateRunner, existing: list[str],
+                  files: dict[str, str]) -> dict[str, str]:
+        """Spend the time left on mutants: the kept suite's kill count, and spares that kill a survivor."""
+        self.progress("mutation testing the target functions with mutmut")
+        spares = [(c, self.heads[self.by_id[c.id].module]) for c in self.candidates
+                  if c.reason == "adds no line or branch coverage"]
+        suite = existing + [f"opsquad_generated/{name}" for name in files]
+        outcome = run_stage(self.project, sb, self.targets, suite, spares, self.deadline - self.s.reserve_s)
+        self.timings["mutation_s"] = self.timings.get("mutation_s", 0.0) + outcome.duration_s
+        self.mutation = outcome.as_dict()
+        if not outcome.newly_kept:
+            return files
+        kept = [c for c in self.candidates if c.stage == "kept"]
+        files, tests_s = final_check(sb, runner, kept, self.by_id, self.heads, existing, self.s.repeat)
+        self.timings["tests_s"] += tests_s
+        return files
+
+    mutation: dict[str, int | float | str] | None = None
+
+    def _seed(self, sb: Sandbox, runner: CandidateRunner) -> None:
+        """Docstring examples first: deterministic, free of model time, filtered like everything else."""
+        batch: list[Candidate] = []
+        for t in self.targets:
+            known = set(self.head(t).replace(",", " ").split())
+            made = doc_example_test(t, known)
+            if made is None:
+                continue
+            c = Candidate(id=len(self.candidates) + 1, target=t.key, name=made[0], code=made[1], origin="docstring")
+            self.candidates.append(c)
+            self.by_id[c.id] = t
+            batch.append(c)
+        if batch:
+            self.progress(f"checking {len(batch)} docstring example test(s)")
+            self._filter(sb, runner, None, {}, batch)
 
     def _generate(self, sb: Sandbox, runner: CandidateRunner) -> None:
         pool = _DaemonPool()
@@ -220,7 +262,7 @@ class _Loop:
             batch.append(cand)
         self._filter(sb, runner, pool, inflight, batch)
 
-    def _filter(self, sb: Sandbox, runner: CandidateRunner, pool: _DaemonPool,
+    def _filter(self, sb: Sandbox, runner: CandidateRunner, pool: _DaemonPool | None,
                 inflight: dict[Future[Any], tuple[str, Target, Candidate | None]], batch: list[Candidate]) -> None:
         outcome = runner.run([(c, self.heads[self.by_id[c.id].module]) for c in batch])
         self.timings["tests_s"] += outcome.tests_s
@@ -238,7 +280,7 @@ class _Loop:
                 errors.update({c.id: e for c, e in again.failing})
             for c, err in failing:
                 t = self.by_id[c.id]
-                if c.repairs < self.s.repair_rounds + (1 if c.origin == "oracle-repaired" else 0) \
+                if pool is not None and c.repairs < self.s.repair_rounds + (c.origin == "oracle-repaired") \
                         and self.left() > self.s.reserve_s + self.s.min_call_s and c.origin != "model-repaired":
                     msgs = repair_messages(t, self.heads[t.module], c.code, errors.get(c.id, err))
                     inflight[pool.submit(self._timed_ask, msgs, RepairedTest)] = ("repair", t, c)

@@ -8,6 +8,7 @@ passing → kept, with the reason every other candidate was discarded.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,20 @@ def report_answer(result: Result, written: list[str]) -> dict[str, Any]:
         "coverage_after": a.as_dict(),
         "time_s": result.timings,
         "stopped_by_budget": result.stopped_by_budget,
+        "mutation": result.mutation or "not run (no time left after generation)",
         "discarded": [f"{n} × {r}" for r, n in reasons.most_common()],
         "kept_tests": [f"{c.target}: {c.name} ({c.reason}; {c.origin})" for c in result.candidates
                        if c.stage == "kept"],
         "files": written,
         "existing_tests": result.existing_tests,
     }
+
+
+def candidates_json(result: Result) -> str:
+    """Every candidate with where it stopped and why, so a discarded test can be read and rescued by hand."""
+    return json.dumps([{"id": c.id, "target": c.target, "name": c.name, "origin": c.origin, "stage": c.stage,
+                        "reason": c.reason, "imports": c.imports, "code": c.code} for c in result.candidates],
+                      indent=1) + "\n"
 
 
 def write_files(files: dict[str, str], out: Path) -> list[str]:
@@ -117,7 +126,9 @@ def generate_for_request(run: AgentRun) -> tuple[Result, dict[str, Any]]:
     result = run_testgen(project, targets, model_ask(run), settings_for(run, budget), run.progress)
     written: list[str] = []
     if opts.get("out"):
-        written += write_files(result.files, Path(str(opts["out"])))
+        out = Path(str(opts["out"]))
+        written += write_files(result.files, out)
+        write_files({"opsquad-testgen-candidates.json": candidates_json(result)}, out)
     if opts.get("write") and result.files:
         written += write_files(result.files, project.root / "tests")
     return result, report_answer(result, written)

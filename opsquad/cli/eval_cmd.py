@@ -33,3 +33,60 @@ def devsecops(
         result = run_eval(cases, triage=not no_triage, config_path=config, progress=update)
     typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
     raise typer.Exit(0)
+
+
+@app.command("sdet")
+def sdet(
+    case: list[str] = typer.Option([], "--case", help="Run only these cases (folder names under evals/sdet/cases)."),
+    budget: float = typer.Option(300.0, "--budget", help="Seconds of test generation per library."),
+    no_mutation: bool = typer.Option(False, "--no-mutation", help="Skip mutmut (coverage only)."),
+    config: Path | None = ConfigOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON instead of the table."),
+) -> None:
+    """Each library's own tests beside opsquad's generated ones: coverage, mutation score, tests kept, time."""
+    import dataclasses
+    import shutil
+
+    from evals.sdet.run import format_table, run_eval
+    from opsquad.cli.common import audit_log, get_config
+    from opsquad.request import Request
+    from workflows.dispatch import dispatch
+    from workflows.services import Services, litellm_factory
+
+    cfg = get_config(config)
+    with progress_ctx("opsquad eval sdet") as update:
+        services = Services(config=cfg, audit=audit_log(cfg), make_model=litellm_factory(cfg, update), progress=update)
+
+        def generate(project: Path, seconds: float) -> dict[str, object]:
+            req = Request(workflow="testgen", options={"path": str(project), "out": str(project / "tests"),
+                                                        "budget": seconds})
+            return dict(dispatch(req, services).report.answer or {})
+
+        rows = run_eval(generate, case or None, budget, not no_mutation, update)
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
+    else:
+        typer.echo(format_table(rows, pynguin_missing=shutil.which("pynguin") is None))
+    raise typer.Exit(0)
+
+
+@app.command("sre")
+def sre(
+    case: list[str] = typer.Option(None, "--case", help="Run only this scenario (repeatable; folder name under "
+                                   "evals/sre/cases)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Analyzers and scoring only: deterministic, no model."),
+    config: Path | None = ConfigOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON instead of the table."),
+) -> None:
+    """Incident scenarios on a real control plane: pass rate, median time and tool calls, beside a naive
+    events-dump baseline."""
+    from evals.sre.run import format_table, run_eval
+    from opsquad.errors import OpsquadError
+
+    with progress_ctx("opsquad eval sre") as update:
+        try:
+            result = run_eval(case or None, use_model=not no_model, config_path=config, progress=update)
+        except ValueError as exc:  # an unknown --case or a bad scenario file
+            raise OpsquadError(str(exc)) from None
+    typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+    raise typer.Exit(0)
