@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev system-deps cluster-deps demo test lint bench
+.PHONY: install install-dev system-deps cluster-deps eval-deps demo test lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: install-dev system-deps cluster-deps lint
 	$(BIN)/opsquad model pull
 	SEMGREP_ENABLE_VERSION_CHECK=0 $(BIN)/semgrep --test --metrics=off tools/rules
 	$(BIN)/pytest -q
+
+# Pynguin (search-based test generation) in its own venv, so `opsquad eval sdet` can print its row beside ours.
+PYNGUIN_VENV ?= $(HOME)/.cache/opsquad/pynguin
+eval-deps:
+	@[ -x "$(PYNGUIN_VENV)/bin/pynguin" ] || { $(PY) -m venv "$(PYNGUIN_VENV)" && "$(PYNGUIN_VENV)/bin/pip" install -q pynguin; }
 
 bench: install
 	$(BIN)/python evals/bench_model.py

@@ -113,3 +113,33 @@ def test_a_dead_model_server_is_restarted(served: OpsquadConfig, monkeypatch: py
     assert isinstance(out, Triage)
     new = server.read_record(served, "coder")
     assert new is not None and new.pid != rec.pid and server.pid_alive(new.pid)
+
+
+def test_testgen_with_the_real_model_keeps_only_passing_tests(served: OpsquadConfig, tmp_path: Path) -> None:
+    """The 1.5B model writes tests for a small module; whatever is kept passes 5 of 5 in the project."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text('[project]\nname = "shapes"\nversion = "0"\n')
+    (proj / "shapes.py").write_text(
+        "def area(w, h):\n    if w < 0 or h < 0:\n        raise ValueError('negative side')\n    return w * h\n\n\n"
+        "def label(n):\n    if n == 0:\n        return 'none'\n    if n == 1:\n        return 'one'\n"
+        "    return 'many'\n")
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "opsquad.cli.main", "testgen", str(proj), "--module", "shapes",
+                          "--out", str(out), "--budget", "120", "--format", "json"],
+                         capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    answer = json.loads(res.stdout)["answer"]
+    funnel = answer["funnel"]
+    assert funnel["generated"] >= 1 and funnel["parsed"] >= 1, answer
+    assert funnel["generated"] >= funnel["parsed"] >= funnel["passing"] >= funnel["kept"]
+    assert sorted(p.name for p in proj.iterdir()) == ["pyproject.toml", "shapes.py"], "no --write: untouched"
+    kept = list(out.glob("test_*_opsquad.py"))
+    assert len(kept) == (1 if funnel["kept"] else 0)
+    for test_file in kept:
+        (proj / "tests").mkdir(exist_ok=True)
+        (proj / "tests" / test_file.name).write_text(test_file.read_text())
+        for _ in range(5):
+            run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                                 cwd=proj, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(proj)})
+            assert run.returncode == 0, run.stdout[-1500:]

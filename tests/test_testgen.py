@@ -268,3 +268,27 @@ def test_pr_review_suggests_kept_tests_for_changed_functions(tmp_path: Path, con
     assert "def test_clamp" in clamp.remediation and clamp.severity == "info"
     note = next(n for n in result.report.notes if n.agent == "sdet")
     assert int(note.stats["testgen_kept"]) == len(suggested)
+
+
+def test_shape_repairs_never_change_meaning() -> None:
+    from agents.testgen.candidates import normalize
+
+    assert normalize("test_a", "```python\ndef test_a():\n    assert f(1) == 2\n```")[1] == \
+        "def test_a():\n    assert f(1) == 2\n"
+    assert normalize("test_b", "assert f(1) == 2")[1] == "def test_b():\n    assert f(1) == 2\n"
+    name, code = normalize("test_c", "def check_c():\n    assert f(1) == 2\n")
+    assert name == "test_c" and code.startswith("def test_c():")
+    assert header("toposort", ["toposort", "CircularDependencyError"]).splitlines() == [
+        "import pytest", "from toposort import CircularDependencyError, toposort"]
+
+
+def test_oracle_does_not_turn_a_test_bug_into_an_expectation(tmp_path: Path) -> None:
+    code = "def test_x():\n    assert len.nope(1) == 2\n"
+    obs = tmp_path / "obs.jsonl"
+    inst = oracle.instrument(code, obs)
+    assert inst is not None
+    (tmp_path / "test_inst.py").write_text(inst[0])
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "test_inst.py", "-p", "no:cacheprovider"],
+                   check=True, capture_output=True, cwd=tmp_path)
+    assert "AttributeError" in obs.read_text()
+    assert oracle.rewrite(code, obs, inst[1], set()) is None

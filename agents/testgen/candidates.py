@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,8 +65,13 @@ def clean_imports(lines: list[str]) -> list[str]:
 
 
 def header(module: str, names: list[str]) -> str:
-    """Imports every candidate file starts with: pytest, the module, and its public names."""
-    out = ["import pytest", f"import {module}"]
+    """Imports every candidate file starts with: pytest, the module, and its public names.
+
+    The module itself is not imported by name when one of its names shadows it (``toposort.toposort``):
+    the model would read ``toposort`` as the module and call attributes of the function.
+    """
+    clash = module.split(".")[0] in names
+    out = ["import pytest"] + ([] if clash else [f"import {module}"])
     if names:
         out.append(f"from {module} import {', '.join(sorted(names))}")
     return "\n".join(out)
@@ -83,6 +89,24 @@ def public_names(source: str) -> list[str]:
         elif isinstance(node, ast.Assign):
             names += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
     return names
+
+
+def normalize(name: str, code: str) -> tuple[str, str]:
+    """Undo what small models get wrong about the shape only: code fences, indentation, a body without its
+    ``def`` line, a test function that does not start with ``test``. Meaning is never changed."""
+    text = re.sub(r"^\s*```[a-zA-Z]*\s*\n|\n\s*```\s*$", "", code.strip("\n")).rstrip()
+    text = textwrap.dedent(text)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return name, text + "\n"
+    fns = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if not fns:
+        return name, f"def {name}():\n" + textwrap.indent(text, "    ") + "\n"
+    if len(fns) == 1 and not fns[0].name.startswith("test"):
+        fns[0].name = name
+        return name, ast.unparse(tree) + "\n"
+    return name, text + "\n"
 
 
 def file_text(head: str, cand: Candidate) -> str:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from agents.testgen.assemble import final_check
-from agents.testgen.candidates import Candidate, GeneratedBatch, RepairedTest, clean_imports, header, public_names
+from agents.testgen.candidates import (
+    Candidate,
+    GeneratedBatch,
+    RepairedTest,
+    clean_imports,
+    header,
+    normalize,
+    public_names,
+)
 from agents.testgen.context import messages_for, repair_messages, style_example
 from agents.testgen.doc_examples import doc_example_test
 from agents.testgen.filter import CandidateRunner, CoverageState, short_error
@@ -248,14 +256,15 @@ class _Loop:
         if kind == "gen":
             assert isinstance(answer, GeneratedBatch)
             for g in answer.tests:
-                c = Candidate(id=len(self.candidates) + 1, target=t.key, name=g.name, code=g.code,
+                name, code = normalize(g.name, g.code)
+                c = Candidate(id=len(self.candidates) + 1, target=t.key, name=name, code=code,
                               imports=clean_imports(answer.imports))
                 self.candidates.append(c)
                 self.by_id[c.id] = t
                 batch.append(c)
         else:
             assert isinstance(answer, RepairedTest) and cand is not None
-            cand.code, cand.name = answer.test.code, answer.test.name
+            cand.name, cand.code = normalize(answer.test.name, answer.test.code)
             cand.imports = clean_imports(answer.imports)
             cand.origin, cand.stage = "model-repaired", "generated"
             cand.repairs += 1

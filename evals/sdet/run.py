@@ -9,6 +9,8 @@ wall time. Figures are printed, never asserted.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,7 +132,10 @@ def own_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, mutate:
         return row
     project = library_copy(unpacked, case, work / "own")
     for i, rel in enumerate(case["own_tests"]):
-        shutil.copy(unpacked / rel, project / "tests" / f"test_own_{i}.py")
+        text = (unpacked / rel).read_text(encoding="utf-8")
+        # a test module written to be run as a script calls unittest.main() at import; guard it for pytest
+        text = re.sub(r"(?m)^unittest\.main\(\)\s*$", 'if __name__ == "__main__":\n    unittest.main()', text)
+        (project / "tests" / f"test_own_{i}.py").write_text(text, encoding="utf-8")
     started = time.perf_counter()
     score_suite(project, case, row, mutate)
     row.tests, row.wall_s = count_tests(project), round(time.perf_counter() - started, 1)
@@ -150,8 +155,18 @@ def opsquad_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, bud
     return row
 
 
+PYNGUIN_VENV = Path.home() / ".cache" / "opsquad" / "pynguin"  # `make eval-deps` installs it there
+
+
+def pynguin_exe() -> str | None:
+    for cand in (os.environ.get("OPSQUAD_PYNGUIN"), str(PYNGUIN_VENV / "bin" / "pynguin"), shutil.which("pynguin")):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
 def pynguin_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, budget: float, mutate: bool) -> Row | None:
-    exe = shutil.which("pynguin")
+    exe = pynguin_exe()
     if exe is None:
         return None
     row = Row(name, "pynguin")
@@ -201,8 +216,10 @@ def format_table(rows: list[Row], pynguin_missing: bool) -> str:
     for r in rows:
         if r.suite == "opsquad" and r.extra.get("funnel"):
             f = r.extra["funnel"]
+            per_min = f["kept"] / (r.wall_s / 60) if r.wall_s else 0.0
             lines.append(f"{r.case}: funnel generated {f['generated']} → parsed {f['parsed']} → passing "
-                         f"{f['passing']} → kept {f['kept']}; time {r.extra.get('time_s')}")
+                         f"{f['passing']} → kept {f['kept']} ({per_min:.1f} kept/min); time split "
+                         f"{r.extra.get('time_s')}")
             for d in (r.extra.get("discarded") or [])[:5]:
                 lines.append(f"    discarded {d}")
     if pynguin_missing:

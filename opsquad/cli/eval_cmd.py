@@ -45,9 +45,8 @@ def sdet(
 ) -> None:
     """Each library's own tests beside opsquad's generated ones: coverage, mutation score, tests kept, time."""
     import dataclasses
-    import shutil
 
-    from evals.sdet.run import format_table, run_eval
+    from evals.sdet.run import format_table, pynguin_exe, run_eval
     from opsquad.cli.common import audit_log, get_config
     from opsquad.request import Request
     from workflows.dispatch import dispatch
@@ -66,7 +65,7 @@ def sdet(
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
     else:
-        typer.echo(format_table(rows, pynguin_missing=shutil.which("pynguin") is None))
+        typer.echo(format_table(rows, pynguin_missing=pynguin_exe() is None))
     raise typer.Exit(0)
 
 
