@@ -75,3 +75,10 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "agents.devsecops.colour: unknown key" in lines[0]
     assert "Traceback" not in res.stderr
+
+
+def test_packaged_defaults_match_the_repository_agents_yaml() -> None:
+    """A wheel carries opsquad/defaults/agents.yaml (a copy, since wheels drop symlinks): keep it identical."""
+    packaged = REPO_ROOT / "opsquad" / "defaults" / "agents.yaml"
+    assert not packaged.is_symlink()
+    assert packaged.read_bytes() == (REPO_ROOT / "agents.yaml").read_bytes(), "cp agents.yaml opsquad/defaults/"

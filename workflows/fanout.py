@@ -79,7 +79,7 @@ def apply_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
     applied = []
     for raw in decision.get("actions", []):
         action = ProposedAction.model_validate(raw)
-        result = _apply_one(svc, action, str(decision.get("by", "")))
+        result = _apply_one(svc, action, str(decision.get("by", "")), req.options)
         svc.audit.event(req.run_id, "apply", agent=action.agent, name=action.tool, args=action.params,
                         status=result.status.value, detail=result.error or "")
         applied.append({"id": action.id, "status": result.status.value, "error": result.error,
@@ -87,8 +87,15 @@ def apply_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
     return {"applied": applied}
 
 
-def _apply_one(svc: Services, action: ProposedAction, by: str) -> ToolResult:
-    """Run one approved write, re-checking the grant against the config in force now (it may have changed)."""
+# Request options a write needs to reach the same cluster (and Prometheus) the investigation read.
+APPLY_OPTIONS = ("kubeconfig", "context", "prometheus_url")
+
+
+def _apply_one(svc: Services, action: ProposedAction, by: str, options: dict[str, Any] | None = None) -> ToolResult:
+    """Run one approved write, re-checking the grant against the config in force now (it may have changed).
+
+    The tool context carries the request's kubeconfig/context, so an approved write goes to the cluster the run
+    was asked about, not to whatever agents.yaml or KUBECONFIG names at approval time."""
     agent_cfg = svc.config.agents.get(action.agent)
     tool_cls = TOOLS.get(action.tool)
     if agent_cfg is None or tool_cls is None or action.tool not in agent_cfg.tools:
@@ -97,7 +104,9 @@ def _apply_one(svc: Services, action: ProposedAction, by: str) -> ToolResult:
     params = tool.Params.model_validate(action.params)
     if policy.check(agent_cfg, action.tool, tool.writes, params).outcome == "deny":
         return ToolResult(status=ToolStatus.denied, error="the grant no longer allows this action")
-    ctx = ToolContext(config=svc.config, repo=None, grant=agent_cfg.tools[action.tool], extra={"approved_by": by})
+    extra: dict[str, Any] = {k: v for k, v in (options or {}).items() if k in APPLY_OPTIONS and v}
+    ctx = ToolContext(config=svc.config, repo=None, grant=agent_cfg.tools[action.tool],
+                      extra={**extra, "approved_by": by})
     try:
         return tool.run(params, ctx)
     except Exception as exc:  # a failing write is reported, never crashes the resumed run

@@ -174,8 +174,8 @@ def pynguin_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, bud
     started = time.perf_counter()
     proc = subprocess.run([exe, "--project-path", str(project), "--output-path", str(project / "tests"),
                            "--module-name", case["package"], "--maximum-search-time", str(int(budget))],
-                          capture_output=True, text=True, timeout=budget * 3, env={"PYNGUIN_DANGER_AWARE": "1",
-                                                                                   "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, timeout=budget * 3, cwd=work,
+                          env={"PYNGUIN_DANGER_AWARE": "1", "PATH": "/usr/bin:/bin"})
     row.wall_s = round(time.perf_counter() - started, 1)
     if proc.returncode != 0:
         row.note = f"pynguin exit {proc.returncode}"
@@ -185,7 +185,8 @@ def pynguin_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, bud
 
 
 def run_eval(generate: Callable[[Path, float], dict[str, Any]], names: list[str] | None = None,
-             budget: float = 300, mutate: bool = True, progress: Callable[[str], None] = lambda _m: None) -> list[Row]:
+             budget: float = 300, mutate: bool = True, progress: Callable[[str], None] = lambda _m: None,
+             pynguin: bool = True) -> list[Row]:
     rows: list[Row] = []
     for name, case in load_cases(names):
         unpacked = fetch(name, case)
@@ -196,7 +197,7 @@ def run_eval(generate: Callable[[Path, float], dict[str, Any]], names: list[str]
             progress(f"{name}: opsquad testgen ({budget:.0f} s budget)")
             rows.append(opsquad_row(name, case, unpacked, work, budget, mutate, generate))
             progress(f"{name}: pynguin")
-            pyn = pynguin_row(name, case, unpacked, work, budget, mutate)
+            pyn = pynguin_row(name, case, unpacked, work, budget, mutate) if pynguin else None
             if pyn is not None:
                 rows.append(pyn)
         if "local" in case["source"]:

@@ -40,6 +40,7 @@ def sdet(
     case: list[str] = typer.Option([], "--case", help="Run only these cases (folder names under evals/sdet/cases)."),
     budget: float = typer.Option(300.0, "--budget", help="Seconds of test generation per library."),
     no_mutation: bool = typer.Option(False, "--no-mutation", help="Skip mutmut (coverage only)."),
+    no_pynguin: bool = typer.Option(False, "--no-pynguin", help="Skip the Pynguin row even if it is installed."),
     config: Path | None = ConfigOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON instead of the table."),
 ) -> None:
@@ -61,7 +62,7 @@ def sdet(
                                                         "budget": seconds})
             return dict(dispatch(req, services).report.answer or {})
 
-        rows = run_eval(generate, case or None, budget, not no_mutation, update)
+        rows = run_eval(generate, case or None, budget, not no_mutation, update, pynguin=not no_pynguin)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
     else:

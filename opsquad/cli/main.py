@@ -169,18 +169,48 @@ def scan(
 @app.command()
 def investigate(
     question: str = typer.Argument(..., help="What to investigate, as you would ask a colleague."),
-    namespace: str | None = typer.Option(None, "--namespace", "-n"),
-    prometheus_url: str | None = typer.Option(None, "--prometheus-url", envvar="PROMETHEUS_URL"),
+    namespace: str | None = typer.Option(None, "--namespace", "-n", help="Namespace to investigate (default: all "
+                                         "the agent is granted)."),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig (default: tools.kubernetes."
+                                           "kubeconfig, then KUBECONFIG, then ~/.kube/config)."),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context (default: its current one)."),
+    prometheus_url: str | None = typer.Option(None, "--prometheus-url", envvar="PROMETHEUS_URL",
+                                              help="Prometheus base URL (default: tools.prometheus.url)."),
     config: Path | None = ConfigOpt,
-    fmt: str = FormatOpt,
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | markdown"),
     output: Path | None = OutputOpt,
 ) -> None:
-    """Investigate an incident with the SRE agent (read-only; writes wait for approval)."""
+    """Investigate an incident with the SRE agent: analyzers first, then the model explains (read-only; a
+    proposed write waits for `opsquad approve`). Exit 2 when nothing at all could be read."""
+    from workflows.dispatch import dispatch
+    from workflows.services import Services, litellm_factory
+
+    if fmt not in ("text", "json", "markdown"):
+        raise OpsquadError(f"--format must be one of text, json, markdown, not '{fmt}'")
     opts: dict[str, object] = {}
     if prometheus_url:
         opts["prometheus_url"] = prometheus_url
+    if kubeconfig is not None:
+        if not kubeconfig.expanduser().is_file():
+            raise OpsquadError(f"--kubeconfig {kubeconfig}: no such file")
+        opts["kubeconfig"] = str(kubeconfig.expanduser().resolve())
+    if context:
+        opts["context"] = context
     req = Request(workflow="oncall", question=question, namespace=namespace, options=opts)
-    _run(req, config, _check_format(fmt), output)
+    cfg = get_config(config)
+    with progress_ctx("opsquad investigate") as update:
+        services = Services(config=cfg, audit=audit_log(cfg), make_model=litellm_factory(cfg, update), progress=update)
+        result = dispatch(req, services)
+    answer = result.report.answer or {}
+    if answer.get("nothing_readable"):
+        not_checked = answer.get("not_checked")
+        reasons = "; ".join(str(x) for x in not_checked if x) if isinstance(not_checked, list) else ""
+        raise OpsquadError(f"nothing could be read: {reasons or 'no source configured'}")
+    write_output(result.report, fmt, output)
+    if result.awaiting_approval:
+        err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
+                          markup=False)
+    raise typer.Exit(exit_code(result.report, cfg, req.workflow))
 
 
 @app.command()
