@@ -10,6 +10,7 @@ budget. The last step only offers the final answer, so a run always ends with on
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
@@ -62,18 +63,27 @@ def render_result(run: AgentRun, name: str, result: Any) -> str:
     return redact(f"Result of {name}: status={result.status.value}{err} {body}".strip())
 
 
-def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A]) -> tuple[A, list[dict[str, Any]]]:
-    """Run the action loop; returns the final answer and the transcript of tool calls."""
+def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A], *, context: str = "",
+             max_steps: int | None = None,
+             on_result: Callable[[str], None] | None = None) -> tuple[A, list[dict[str, Any]]]:
+    """Run the action loop; returns the final answer and the transcript of tool calls.
+
+    ``context`` (e.g. what deterministic analyzers found) follows the task as a second user message, so the
+    model reads it right before it acts; ``max_steps`` overrides the agent's setting; ``on_result`` sees every
+    tool result exactly as the model is shown it (the SRE agent checks citations against them)."""
     messages: list[Message] = [
         {"role": "system", "content": f"{system}\n\nTools:\n{tool_menu(run)}\n"
                                       "Answer with one JSON action per turn; use 'final' when you know."},
         {"role": "user", "content": task},
     ]
+    if context:
+        messages.append({"role": "user", "content": context})
     transcript: list[dict[str, Any]] = []
     seen: set[str] = set()
     force_final = False
-    for step in range(run.cfg.max_steps):
-        last = force_final or step == run.cfg.max_steps - 1
+    steps = max(1, max_steps if max_steps is not None else run.cfg.max_steps)
+    for step in range(steps):
+        last = force_final or step == steps - 1
         adapter = action_adapter(run, answer_type, final_only=last)
         action = run.ask(messages, adapter, schema_name="action")
         if action.action == "final":
@@ -91,6 +101,9 @@ def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A]) -> tup
         result = run.call_tool(action.action, tool.Params.model_validate(action.args.model_dump()))
         transcript.append({"tool": action.action, "args": action.args.model_dump(mode="json"),
                            "status": result.status.value})
+        shown = render_result(run, action.action, result)
+        if on_result is not None:
+            on_result(shown)
         messages.append({"role": "assistant", "content": action.model_dump_json()})
-        messages.append({"role": "user", "content": render_result(run, action.action, result)})
+        messages.append({"role": "user", "content": shown})
     raise AssertionError("unreachable: the last step offers only the final answer")

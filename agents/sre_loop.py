@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from agents.base import AgentRun
-from agents.loop import action_adapter, render_result, tool_menu
+from agents.loop import run_loop
 from agents.sre_cite import Corpus
-from opsquad.model.protocol import Message
 
 A = TypeVar("A", bound=BaseModel)
 
@@ -27,37 +26,4 @@ def loop(run: AgentRun, system: str, question: str, context: str, answer_type: t
 
     The question is the first user message as asked; what the analyzers found (``context``) follows it as a
     second one, so the model reads the evidence right before it answers."""
-    messages: list[Message] = [
-        {"role": "system", "content": f"{system}\n\nTools:\n{tool_menu(run)}\n"
-                                      "Answer with one JSON action per turn; use 'final' when you know."},
-        {"role": "user", "content": question},
-    ]
-    if context:
-        messages.append({"role": "user", "content": context})
-    transcript: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    force_final = False
-    steps = max(1, max_steps)
-    for step in range(steps):
-        last = force_final or step == steps - 1
-        action = run.ask(messages, action_adapter(run, answer_type, final_only=last), schema_name="action")
-        if action.action == "final":
-            return action.answer, transcript
-        tool = run.tools[action.action]
-        key = action.model_dump_json()
-        if key in seen:  # a small model repeating itself learns nothing new: make it answer
-            messages.append({"role": "assistant", "content": key})
-            messages.append({"role": "user", "content": "You already made that call and have its result. "
-                                                        "Give the final answer now."})
-            force_final = True
-            continue
-        seen.add(key)
-        run.progress(f"{run.name}: {action.action}")
-        result = run.call_tool(action.action, tool.Params.model_validate(action.args.model_dump()))
-        transcript.append({"tool": action.action, "args": action.args.model_dump(mode="json"),
-                           "status": result.status.value})
-        shown = render_result(run, action.action, result)
-        corpus.add(shown)
-        messages.append({"role": "assistant", "content": action.model_dump_json()})
-        messages.append({"role": "user", "content": shown})
-    raise AssertionError("unreachable: the last step offers only the final answer")
+    return run_loop(run, system, question, answer_type, context=context, max_steps=max_steps, on_result=corpus.add)
