@@ -80,6 +80,44 @@ def enclosing_block(path: str, lines: list[str], start: int, end: int) -> tuple[
     return start, end
 
 
+_PY_TOP = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=[^=]|^(?:from\s+\S+\s+)?import\s+(.+)$")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def bracket_depth(text: str) -> int:
+    """Opened minus closed brackets on a line (string contents are not excluded: good enough for context)."""
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def module_lines(path: str, lines: list[str], first: int, last: int, cap: int = 10) -> list[int]:
+    """1-based numbers of module-level assignments and imports the block refers to.
+
+    An allow-list, a sandboxed environment or a constant defined at the top of the file decides many findings;
+    without it the model sees only a name. Python only; a multi-line assignment is kept up to 4 lines.
+    """
+    if Path(path).suffix.lower() not in (".py", ".pyi"):
+        return []
+    used = set(_WORD.findall("\n".join(lines[first - 1:last])))
+    out: list[int] = []
+    for n, text in enumerate(lines[:first - 1], start=1):
+        m = _PY_TOP.match(text)
+        if not m:
+            continue
+        names = {m.group(1)} if m.group(1) else {w.split(" as ")[-1].strip() for w in m.group(2).split(",")}
+        if not names & used:
+            continue
+        out.append(n)
+        depth = bracket_depth(text)
+        k = n
+        while depth > 0 and k < first - 1 and k - n < 3:
+            k += 1
+            out.append(k)
+            depth += bracket_depth(lines[k - 1])
+        if len(out) >= cap:
+            break
+    return out[:cap]
+
+
 def snippet(root: Path, loc: FileLocation, max_lines: int = 40, radius: int = 4) -> str:
     """Numbered lines of the enclosing block (or ±radius), '>' marking the flagged ones, at most max_lines."""
     try:
@@ -96,6 +134,8 @@ def snippet(root: Path, loc: FileLocation, max_lines: int = 40, radius: int = 4)
         lo = max(first + 1, loc.start_line - max_lines // 2)
         hi = min(last, lo + max_lines - 2)
         shown = [first, *range(lo, hi + 1)]
+    context = [n for n in module_lines(loc.path, lines, first, last) if n < shown[0]]
+    shown = sorted(set(context) | set(shown))
     out, prev = [], None
     for n in shown:
         if prev is not None and n != prev + 1:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents import autofix
+from agents import autofix, triage_facts
 from agents.base import AgentOutput, AgentRun, load_prompt
 from agents.code_context import normalized_code, snippet
 from agents.inline_suppress import apply_inline
@@ -100,19 +100,16 @@ class DevSecOpsAgent:
             loc = f.location
             if f.suppressed or not isinstance(loc, FileLocation):
                 return f
-            key = cache_key(run.model.name, f.rule_id, normalized_code(root, loc))
+            fam = triage_facts.family_for(f.cwe, loc.path)
+            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v2",
+                            normalized_code(root, loc))
             triage = cache.get(key)
             if triage is None:
-                trace = f"\nTaint trace: {f.evidence.split('taint: ', 1)[1]}" if "taint: " in f.evidence else ""
-                task = (f"Rule: {f.rule_id} ({', '.join(f.cwe) or 'n/a'}) - {f.title}\nRule message: {f.message}\n"
-                        f"File: {loc.path}\nCode (> marks the flagged lines):\n{snippet(root, loc)}{trace}")
                 try:
-                    ans = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
-                                  TriageAnswer, schema_name="triage", max_tokens=160)
+                    triage = _ask_triage(run, system, root, f, loc, fam)
                 except (ModelOutputError, ModelUnavailable) as exc:
                     errors.append(exc.line)
                     return f
-                triage = Triage(verdict=ans.verdict, confidence=CONFIDENCE[ans.confidence], reason=ans.reason)
                 cache.put(key, triage)
             update: dict[str, object] = {"triage": triage}
             # The model may demote noise, but never hides a high or critical finding without a human.
@@ -169,6 +166,24 @@ class DevSecOpsAgent:
                 f = f.model_copy(update={"fix_patch": o.patch, "remediation": rem})
             out.append(f)
         return out
+
+
+def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLocation,
+                fam: triage_facts.Family | None) -> Triage:
+    """Facts questions where a family fits (verdict derived in code), else the plain verdict question."""
+    shown = snippet(root, loc)
+    if fam is not None:
+        lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
+        brief, schema, decide = triage_facts.prepare(fam, loc.path, lines, loc.start_line, loc.end_line)
+        task = triage_facts.task_text(fam, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, brief)
+        ans = run.ask([{"role": "system", "content": fam.system}, {"role": "user", "content": task}], schema,
+                      schema_name=f"triage_{fam.name}", max_tokens=fam.max_tokens)
+        return decide(ans)
+    trace = f"\nTaint trace: {f.evidence.split('taint: ', 1)[1]}" if "taint: " in f.evidence else ""
+    task = triage_facts.task_text(None, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, "") + trace
+    plain = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
+                    TriageAnswer, schema_name="triage", max_tokens=160)
+    return Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason)
 
 
 def _parallel_slots(run: AgentRun) -> int:

@@ -13,6 +13,7 @@ from opsquad.findings import FileLocation
 from opsquad.model.protocol import FakeModel, Message
 from opsquad.request import Request
 from tests.conftest import REPO_ROOT, make_services
+from tests.triage_fakes import triage_answer
 from workflows.dispatch import dispatch
 
 SHELL_APP = '''import subprocess
@@ -28,7 +29,7 @@ def _triage(verdict: str = "true_positive"):
     def answer(messages: list[Message], schema: dict) -> dict:
         if "replacement" in json.dumps(schema):
             return FIX_GOOD
-        return {"reason": "the filename comes from the caller", "verdict": verdict, "confidence": "high"}
+        return triage_answer(schema, verdict, "the filename comes from the caller")
     return answer
 
 
@@ -47,7 +48,9 @@ def test_context_is_the_enclosing_function_even_for_newer_syntax(tmp_path: Path)
                                    '    os.system(f"echo {req.args["n"]}")\n    return n\n\n\ndef other():\n    pass\n')
     text = snippet(tmp_path, FileLocation(path="a.py", start_line=6, end_line=6))
     assert "def handler(req):" in text and "6> " in text.replace("   6>", "6> ")
-    assert "def other" not in text and "import os" not in text
+    assert "def other" not in text
+    # module-level names the function uses are shown above it, after a gap marker
+    assert text.index("import os") < text.index("…") < text.index("def handler")
 
 
 def test_inline_suppressions_are_reported_not_dropped(config: OpsquadConfig, tmp_path: Path) -> None:
@@ -106,7 +109,7 @@ def test_fix_that_keeps_the_finding_or_breaks_parsing_is_refused(config: Opsquad
         def answer(messages: list[Message], schema: dict, rep: list[str] = replacement) -> dict:
             if "replacement" in json.dumps(schema):
                 return {"explanation": "x", "replacement": rep}
-            return {"reason": "caller input", "verdict": "true_positive", "confidence": "high"}
+            return triage_answer(schema, "true_positive", "caller input")
 
         result = _scan(config, FakeModel(default=answer), tmp_path)
         f = result.report.findings[0]
@@ -123,7 +126,7 @@ def test_fix_is_reindented_and_must_not_use_undefined_names(config: OpsquadConfi
         def answer(messages: list[Message], schema: dict, rep: list[str] = replacement) -> dict:
             if "replacement" in json.dumps(schema):
                 return {"explanation": "x", "replacement": rep}
-            return {"reason": "caller input", "verdict": "true_positive", "confidence": "high"}
+            return triage_answer(schema, "true_positive", "caller input")
 
         f = _scan(config, FakeModel(default=answer), tmp_path).report.findings[0]
         assert bool(f.fix_patch) is expect_patch, f.remediation

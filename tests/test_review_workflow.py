@@ -6,15 +6,17 @@ from pathlib import Path
 
 from opsquad.config import OpsquadConfig
 from opsquad.demo import create_example_repo
+from opsquad.findings import Severity
 from opsquad.model.protocol import FakeModel, Message
 from opsquad.request import Request
 from tests.conftest import make_services
+from tests.triage_fakes import triage_answer
 from workflows.dispatch import dispatch
 
 
-def _verdicts(messages: list[Message], _schema: dict) -> dict:
-    """Say false positive (high confidence) to everything: the policy decides what that may hide."""
-    return {"reason": "looks constant to me", "verdict": "false_positive", "confidence": "high"}
+def _verdicts(messages: list[Message], schema: dict) -> dict:
+    """Say false positive (high confidence) to everything: code checks the claims, the policy decides the rest."""
+    return triage_answer(schema, "false_positive", "looks constant to me")
 
 
 def test_review_fans_out_and_triage_never_hides_high_findings(config: OpsquadConfig, tmp_path: Path) -> None:
@@ -29,15 +31,19 @@ def test_review_fans_out_and_triage_never_hides_high_findings(config: OpsquadCon
     by_rule = {f.rule_id: f for f in report.findings}
     sql = next(f for r, f in by_rule.items() if "sql" in r)
     md5 = next(f for r, f in by_rule.items() if "hash" in r or "md5" in r)
-    assert sql.triage is not None and sql.triage.verdict == "false_positive"
-    assert sql.suppression is None, "a high finding must not be hidden by the model alone"
+    token = next(f for f in report.findings if f.triage and f.triage.verdict == "false_positive"
+                 and f.severity.at_least(Severity.high))
+    assert token.suppression is None, "a high finding must not be hidden by the model alone"
+    # "not attacker-controlled" is not believed: the traced query is built from the function's parameter
+    assert sql.triage is not None and sql.triage.verdict == "true_positive"
     assert md5.suppression is not None and md5.suppression.kind == "triage"
     assert "sdet.untested-change" in by_rule
     # every model request was redacted: the planted token never reached the model
     assert "tok_live_9f8e7d6c5b4a39281706" not in model.sent_text()
     assert report.fails(config.workflows["pr_review"].fail_on)
     events = svc.audit.events(result.run_id)
-    assert sum(1 for e in events if e["kind"] == "model") == len([f for f in report.findings if f.triage])
+    triage_calls = [e for e in events if e["kind"] == "model" and str(e["name"]).startswith("triage")]
+    assert len(triage_calls) == len([f for f in report.findings if f.triage])
 
 
 def test_unchanged_lines_are_not_reported_unless_all(config: OpsquadConfig, tmp_path: Path) -> None:

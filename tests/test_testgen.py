@@ -20,6 +20,7 @@ from agents.testgen.doc_examples import doc_example_test
 from agents.testgen.engine import Settings, run_testgen
 from agents.testgen.targets import find_project, module_targets
 from opsquad.errors import OpsquadError
+from tests.triage_fakes import is_triage, triage_answer
 
 CALC = '''"""A small module to generate tests for."""
 
@@ -253,8 +254,8 @@ def test_pr_review_suggests_kept_tests_for_changed_functions(tmp_path: Path, con
     head = git(root, "rev-parse", "HEAD")
 
     def answer(messages: list[dict[str, str]], schema: dict[str, Any]) -> str:
-        if "verdict" in json.dumps(schema):  # devsecops triage, if any finding needs one
-            return json.dumps({"reason": "constant", "verdict": "true_positive", "confidence": "high"})
+        if is_triage(schema):  # devsecops triage, if any finding needs one
+            return json.dumps(triage_answer(schema, "true_positive", "constant"))
         kind = RepairedTest if "test" in schema.get("properties", {}) else GeneratedBatch
         return scripted_ask(messages, kind).model_dump_json()
 

@@ -15,8 +15,10 @@ import contextlib
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,32 +111,44 @@ def run_eval(cases_dir: Path | None = None, triage: bool = True, config_path: Pa
         audit = AuditLog(Path(state) / "audit.sqlite")
         services = Services(config=config, audit=audit, make_model=litellm_factory(config, progress),
                             progress=progress)
-        try:
-            for n, case in enumerate(cases, 1):
-                req = Request(workflow="scan", repo=str(case.dir), paths=case.targets(),
-                              options={"no_triage": not triage})
-                try:
-                    report = dispatch(req, services).report
-                except OpsquadError as exc:
+        lock = threading.Lock()
+        done = [0]
+
+        def one(case: Case) -> None:
+            req = Request(workflow="scan", repo=str(case.dir), paths=case.targets(),
+                          options={"no_triage": not triage})
+            try:
+                report = dispatch(req, services).report
+            except OpsquadError as exc:
+                with lock:
                     errors.append(f"{case.id}: {exc.line}")
-                    per_case.append({"id": case.id, "error": exc.line, **{v: False for v in VIEWS}})
-                    continue
+                    records[case.id] = {"id": case.id, "error": exc.line, **{v: False for v in VIEWS}}
+                return
+            pred = predictions(case, report.findings)
+            with lock:
                 for ev in audit.events(req.run_id):
                     if ev["kind"] == "model":
                         calls[ev["name"]] = calls.get(ev["name"], 0) + 1
                 for note in report.notes:
                     fix_stats["attempted"] += int(note.stats.get("fixes_attempted", 0))
                     fix_stats["verified"] += int(note.stats.get("fixes_verified", 0))
-                    errors += [f"{case.id}: {x}" for x in note.not_checked if "--no-triage" not in x]
-                pred = predictions(case, report.findings)
+                    errors.extend(f"{case.id}: {x}" for x in note.not_checked if "--no-triage" not in x)
                 for f in report.findings:
                     if f.fix_patch and isinstance(f.location, FileLocation):
                         same = sum(1 for g in report.findings if g.rule_id == f.rule_id
                                    and isinstance(g.location, FileLocation) and g.location.path == f.location.path)
                         fixes.append(FixToCheck(case, f.rule_id, f.location.path, f.fix_patch, same))
-                per_case.append({"id": case.id, "category": case.category, "vulnerable": case.vulnerable, **pred,
-                                 "findings": [_summary(f) for f in report.findings]})
-                progress(f"[{n}/{len(cases)}] {case.id}: {len(report.findings)} finding(s)")
+                records[case.id] = {"id": case.id, "category": case.category, "vulnerable": case.vulnerable,
+                                    **pred, "findings": [_summary(f) for f in report.findings]}
+                done[0] += 1
+                progress(f"[{done[0]}/{len(cases)}] {case.id}: {len(report.findings)} finding(s)")
+
+        # Cases run two at a time (the model server's parallel slots); results are kept in case order.
+        records: dict[str, dict[str, Any]] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=2 if triage else 1) as pool:
+                list(pool.map(one, cases))
+            per_case.extend(records[c.id] for c in cases if c.id in records)
         finally:
             _stop_servers_we_started(config)
             audit.close()

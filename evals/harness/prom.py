@@ -59,7 +59,34 @@ class _Metric:
         self.samples: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
-class Exporter:
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class _LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (ephemeral port), started and stopped with its owner."""
+
+    _server: http.server.ThreadingHTTPServer | None = None
+
+    def _serve(self, handler: type[http.server.BaseHTTPRequestHandler], name: str) -> None:
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
+
+    def _port(self, what: str) -> int:
+        if self._server is None:
+            raise RuntimeError(f"{what}.start() first")
+        return int(self._server.server_address[1])
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class Exporter(_LoopbackServer):
     """A /metrics endpoint on 127.0.0.1 whose counters, gauges and histograms tests set per label set.
 
     Set `healthy = False` to answer 503 (Prometheus then records up == 0 for the target).
@@ -69,7 +96,6 @@ class Exporter:
         self.metrics: dict[str, _Metric] = {}
         self.healthy = True
         self._lock = threading.Lock()
-        self._server: http.server.ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -77,14 +103,12 @@ class Exporter:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("Exporter.start() first")
-        return int(self._server.server_address[1])
+        return self._port("Exporter")
 
     def start(self) -> Exporter:
         exporter = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server naming
                 body = exporter.render().encode()
                 self.send_response(200 if exporter.healthy else 503)
@@ -93,19 +117,8 @@ class Exporter:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="exporter", daemon=True).start()
+        self._serve(Handler, "exporter")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def _metric(self, name: str, kind: str, help_text: str) -> _Metric:
         metric = self.metrics.get(name)
@@ -329,24 +342,21 @@ def _start_and_wait(process: ManagedProcess, ready_url: str, timeout: float) -> 
     return time.monotonic() - began
 
 
-class WebhookReceiver:
+class WebhookReceiver(_LoopbackServer):
     """A loopback HTTP server that records every JSON POST (Alertmanager webhook payloads) for assertions."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self._cv = threading.Condition()
-        self._server: http.server.ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("WebhookReceiver.start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+        return f"http://127.0.0.1:{self._port('WebhookReceiver')}/alerts"
 
     def start(self) -> WebhookReceiver:
         receiver = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
                 payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
                 with receiver._cv:
@@ -356,19 +366,8 @@ class WebhookReceiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="webhook", daemon=True).start()
+        self._serve(Handler, "webhook")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30) -> dict[str, Any]:
         """Return the first payload (already received or arriving within `timeout`) that satisfies `predicate`."""
