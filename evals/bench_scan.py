@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -70,9 +71,14 @@ def bench_diff_aware() -> None:
     base, head = one_file_change(repo)
     opsquad = [str(Path(sys.executable).parent / "opsquad")]
     py_files = sum(1 for _ in (repo / "django").rglob("*.py"))
-    full = timed([*opsquad, "scan", str(repo / "django"), "--no-triage", "--format", "json"])
-    diff = timed([*opsquad, "scan", str(repo), "--base", base, "--head", head, "--no-triage", "--format", "json"])
-    print(f"django ({py_files} .py files): full scan {full:.1f}s, diff-aware one-file scan {diff:.1f}s, "
+    fulls, diffs = [], []
+    for _ in range(3):  # medians of three: one run of either swings by 10% on a shared 2-core machine
+        fulls.append(timed([*opsquad, "scan", str(repo / "django"), "--no-triage", "--format", "json"]))
+        diffs.append(timed([*opsquad, "scan", str(repo), "--base", base, "--head", head, "--no-triage",
+                            "--format", "json"]))
+    full, diff = statistics.median(fulls), statistics.median(diffs)
+    print(f"django ({py_files} .py files): full scan {full:.1f}s, diff-aware one-file scan {diff:.2f}s "
+          f"(medians of 3; runs {', '.join(f'{x:.1f}' for x in fulls)} / {', '.join(f'{x:.2f}' for x in diffs)}), "
           f"ratio {full / diff:.1f}x")
 
 

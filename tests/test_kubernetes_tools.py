@@ -19,7 +19,7 @@ from tools import kube_client as kc
 from tools.base import ToolContext, ToolResult, ToolStatus
 from tools.kubernetes import KubernetesParams, KubernetesTool, split_logs, summarize
 from tools.kubernetes_write import KubernetesWriteParams, KubernetesWriteTool, clean, healthy, unified_diff
-from tools.registry import TOOLS
+from tools.registry import TOOLS, tool_class
 
 try:  # session fixtures of the real control plane + fake kubelet (skipped where the harness cannot run)
     from tests.harness_fixtures import fake_kubelet, kube_plane  # noqa: F401
@@ -58,7 +58,9 @@ def read(config: OpsquadConfig, grant: ToolGrant = READ_ALL, extra: dict[str, An
 # --- without a cluster ---
 
 def test_registered_with_strict_schemas() -> None:
-    assert TOOLS["kubernetes"] is KubernetesTool and TOOLS["kubernetes_write"] is KubernetesWriteTool
+    assert tool_class("kubernetes") is KubernetesTool and tool_class("kubernetes_write") is KubernetesWriteTool
+    assert set(TOOLS) >= {"git", "read_file", "semgrep", "prometheus"} and tool_class("nope") is None
+    assert all(tool_class(name) is not None for name in TOOLS)
     assert KubernetesTool.writes is False and KubernetesWriteTool.writes is True
     for tool in (KubernetesTool, KubernetesWriteTool):
         schema = tool.Params.model_json_schema()

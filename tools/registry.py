@@ -1,20 +1,30 @@
-"""The explicit registry of tools (no registration by import side effect)."""
+"""The explicit registry of tools (no registration by import side effect).
+
+Entries name their class as "module:Class" and are imported on first use, so a scan does not import the
+Kubernetes client. Tests may put a class in directly (monkeypatch.setitem).
+"""
 
 from __future__ import annotations
 
-from tools.base import Tool
-from tools.git import GitTool
-from tools.kubernetes import KubernetesTool
-from tools.kubernetes_write import KubernetesWriteTool
-from tools.prometheus import PrometheusTool
-from tools.read_file import ReadFileTool
-from tools.semgrep import SemgrepTool
+import importlib
 
-TOOLS: dict[str, type[Tool]] = {
-    "git": GitTool,
-    "read_file": ReadFileTool,
-    "semgrep": SemgrepTool,
-    "prometheus": PrometheusTool,
-    "kubernetes": KubernetesTool,
-    "kubernetes_write": KubernetesWriteTool,
+from tools.base import Tool
+
+TOOLS: dict[str, str | type[Tool]] = {
+    "git": "tools.git:GitTool",
+    "read_file": "tools.read_file:ReadFileTool",
+    "semgrep": "tools.semgrep:SemgrepTool",
+    "prometheus": "tools.prometheus:PrometheusTool",
+    "kubernetes": "tools.kubernetes:KubernetesTool",
+    "kubernetes_write": "tools.kubernetes_write:KubernetesWriteTool",
 }
+
+
+def tool_class(name: str) -> type[Tool] | None:
+    """The class registered as ``name``, imported on first use; None for an unknown name."""
+    entry = TOOLS.get(name)
+    if entry is None or not isinstance(entry, str):
+        return entry
+    module, _, attr = entry.partition(":")
+    cls: type[Tool] = getattr(importlib.import_module(module), attr)
+    return cls

@@ -19,12 +19,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
 from agents.base import AgentOutput, AgentRun, ProposedAction
-from agents.registry import AGENTS
+from agents.registry import agent_class
 from opsquad import baseline, policy
 from opsquad.findings import AgentNote, Finding, Report, merge_findings
 from opsquad.request import Request
 from tools.base import ToolContext, ToolResult, ToolStatus
-from tools.registry import TOOLS
+from tools.registry import tool_class
 from workflows.services import Services
 
 
@@ -48,11 +48,11 @@ def agent_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
     req = Request.model_validate(state["request"])
     name = state["agent"]
     cfg = svc.config.agents[name]
-    tools = {t: TOOLS[t]() for t in cfg.tools if t in TOOLS}
+    tools = {t: cls() for t in cfg.tools if (cls := tool_class(t)) is not None}
     run = AgentRun(name=name, cfg=cfg, config=svc.config, model=svc.model(cfg.model), request=req,
                    audit=svc.audit, tools=tools, progress=svc.progress)
     svc.audit.event(req.run_id, "agent_start", agent=name)
-    out = AGENTS[cfg.role]().run(run)
+    out = agent_class(cfg.role)().run(run)
     out.proposed_actions.extend(run.proposed)
     svc.audit.event(req.run_id, "agent_end", agent=name, result_size=len(out.findings),
                     detail=out.note.summary)
@@ -97,7 +97,7 @@ def _apply_one(svc: Services, action: ProposedAction, by: str, options: dict[str
     The tool context carries the request's kubeconfig/context, so an approved write goes to the cluster the run
     was asked about, not to whatever agents.yaml or KUBECONFIG names at approval time."""
     agent_cfg = svc.config.agents.get(action.agent)
-    tool_cls = TOOLS.get(action.tool)
+    tool_cls = tool_class(action.tool)
     if agent_cfg is None or tool_cls is None or action.tool not in agent_cfg.tools:
         return ToolResult(status=ToolStatus.denied, error=f"'{action.tool}' is no longer granted to {action.agent}")
     tool = tool_cls()
