@@ -125,6 +125,17 @@ def _def_line(lines: list[str], first: int, start: int) -> int | None:
     return None
 
 
+def _signature(lines: list[str], def_at: int) -> tuple[str, int]:
+    """The whole `def ...(...)` header joined into one line, and the line number where it ends."""
+    text, depth, k = "", 0, def_at
+    for k in range(def_at, min(len(lines), def_at + 20) + 1):
+        text += " " + _STRING.sub('""', lines[k - 1]).strip()
+        depth += bracket_depth(_STRING.sub("", lines[k - 1]))
+        if depth <= 0:
+            break
+    return text.strip(), k
+
+
 def _params(header: str) -> set[str]:
     """Parameter names; a parameter typed as a number, bool, UUID or date cannot carry an injection."""
     sig = header.split("(", 1)[1].rsplit(")", 1)[0] if "(" in header else ""
@@ -158,11 +169,10 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
     def_at = _def_line(lines, first, start)
     params: set[str] = set()
     if def_at is not None:
-        params = _params(lines[def_at - 1])
-        first = def_at
-        header = lines[def_at - 1]
+        header, first = _signature(lines, def_at)
+        params = _params(header)
         takes = re.sub(r"\b(self|cls)\b\s*,?", "", header.split("(", 1)[1].rsplit(")", 1)[0]).strip()
-        flow.closed = not takes and not any(UNTRUSTED.search(t) for t in lines[first - 1:block[1]])
+        flow.closed = not takes and not any(UNTRUSTED.search(t) for t in lines[def_at - 1:block[1]])
     seen: set[int] = set(range(start, end + 1))
     work = [(n, start) for k in range(start, end + 1) for n in names(lines[k - 1])]
     done: set[tuple[str, int]] = set()

@@ -178,3 +178,13 @@ def test_names_read_fstring_expressions_not_text() -> None:
     assert names('q = f"SELECT name FROM t LIMIT {limit}" + other') == {"q", "limit", "other"}
     # PEP 701 nested quotes (Python 3.12+): text analysis, no interpreter parser needed
     assert {"os", "req"} <= names('os.system(f"echo {req.args["n"]}")')
+
+
+def test_a_signature_over_several_lines_is_read_whole() -> None:
+    src = ('import pickle\n\n\ndef load(\n    blob: bytes,\n    strict: bool = True,\n) -> dict:\n'
+           '    data = blob\n    return pickle.loads(data)\n')
+    brief, schema, decide = _prepare(src, "pickle.loads", "CWE-502")
+    assert "parameter(s): blob" in brief and "5" not in brief.split("value:")[1].split("\n")[0]
+    assert decide(schema.model_validate({"reason": "internal", "attacker_controls_value": False})
+                  ).verdict == "true_positive"
+

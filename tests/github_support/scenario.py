@@ -11,6 +11,7 @@ from typing import Any
 
 from opsquad.demo import create_example_repo
 from opsquad.model.protocol import FakeModel, Message
+from tests.triage_fakes import triage_answer
 
 REPO = "acme/inventory"
 NUMBER = 7
@@ -67,7 +68,7 @@ def write_event(path: Path, base: str, head: str, **kw: Any) -> Path:
 def _answer(messages: list[Message], schema: dict[str, Any]) -> dict[str, Any]:
     """Triage says true positive; the fix for MD5 is SHA-256 (verifiable), every other 'fix' does not parse."""
     if "replacement" not in schema.get("properties", {}):
-        return {"reason": "the value comes from the caller", "verdict": "true_positive", "confidence": "high"}
+        return triage_answer(schema, "true_positive", "the value comes from the caller")
     task = messages[-1]["content"]
     flagged = task.split("Flagged lines", 1)[1].split("\n", 1)[1]
     if "hashlib.md5(" in flagged:
