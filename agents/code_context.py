@@ -84,9 +84,24 @@ _PY_TOP = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=[^=]|^(?:from\s+\S+\s+)?imp
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
+_STRING_LITERAL = re.compile(r"(['\"])(?:\\.|(?!\1).)*\1")
+
+
 def bracket_depth(text: str) -> int:
-    """Opened minus closed brackets on a line (string contents are not excluded: good enough for context)."""
-    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+    """Opened minus closed brackets on a line, outside string literals."""
+    code = _STRING_LITERAL.sub("", text)
+    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+
+
+def statement_end(lines: list[str], start: int, end: int, limit: int) -> int | None:
+    """Last line (1-based) of the statement that starts on `start` and reaches at least `end`, following open
+    brackets over at most `limit` more lines; None when the brackets do not close within them."""
+    depth = 0
+    for k in range(start, min(len(lines), start + limit) + 1):
+        depth += bracket_depth(lines[k - 1])
+        if k >= end and depth <= 0:
+            return k
+    return None
 
 
 def module_lines(path: str, lines: list[str], first: int, last: int, cap: int = 10) -> list[int]:
@@ -106,13 +121,8 @@ def module_lines(path: str, lines: list[str], first: int, last: int, cap: int = 
         names = {m.group(1)} if m.group(1) else {w.split(" as ")[-1].strip() for w in m.group(2).split(",")}
         if not names & used:
             continue
-        out.append(n)
-        depth = bracket_depth(text)
-        k = n
-        while depth > 0 and k < first - 1 and k - n < 3:
-            k += 1
-            out.append(k)
-            depth += bracket_depth(lines[k - 1])
+        last = min(statement_end(lines, n, n, 3) or n + 3, first - 1)
+        out += range(n, last + 1)
         if len(out) >= cap:
             break
     return out[:cap]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agents.code_context import bracket_depth
+from agents.code_context import statement_end
 
 UNTRUSTED = re.compile(r"request|\binput\(|argv|\benviron\b|getenv|\.args\b|\.form\b|\bparams\b|query_params|"
                        r"\bbody\b|recv|urlopen|upload|\.files\b|headers|cookies|sys\.stdin|\bevent\[|\breq\.", re.I)
@@ -127,13 +127,8 @@ def _def_line(lines: list[str], first: int, start: int) -> int | None:
 
 def _signature(lines: list[str], def_at: int) -> tuple[str, int]:
     """The whole `def ...(...)` header joined into one line, and the line number where it ends."""
-    text, depth, k = "", 0, def_at
-    for k in range(def_at, min(len(lines), def_at + 20) + 1):
-        text += " " + _STRING.sub('""', lines[k - 1]).strip()
-        depth += bracket_depth(_STRING.sub("", lines[k - 1]))
-        if depth <= 0:
-            break
-    return text.strip(), k
+    end = statement_end(lines, def_at, def_at, 20) or min(len(lines), def_at + 20)
+    return " ".join(_STRING.sub('""', lines[k - 1]).strip() for k in range(def_at, end + 1)), end
 
 
 def _params(header: str) -> set[str]:
@@ -153,12 +148,7 @@ def _params(header: str) -> set[str]:
 
 def flagged_range(lines: list[str], start: int, end: int) -> tuple[int, int]:
     """Extend the flagged lines over a statement's continuation lines (open brackets)."""
-    depth = 0
-    for k in range(start, min(len(lines), start + 15) + 1):
-        depth += bracket_depth(_STRING.sub("", lines[k - 1]))
-        if k >= end and depth <= 0:
-            return start, k
-    return start, end
+    return start, statement_end(lines, start, end, 15) or end
 
 
 def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], module: list[int]) -> Flow:
@@ -174,7 +164,7 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
         takes = re.sub(r"\b(self|cls)\b\s*,?", "", header.split("(", 1)[1].rsplit(")", 1)[0]).strip()
         flow.closed = not takes and not any(UNTRUSTED.search(t) for t in lines[def_at - 1:block[1]])
     seen: set[int] = set(range(start, end + 1))
-    work = [(n, start) for k in range(start, end + 1) for n in names(lines[k - 1])]
+    work = [(n, start) for k in range(start, end + 1) for n in sorted(names(lines[k - 1]), reverse=True)]
     done: set[tuple[str, int]] = set()
     while work and len(seen) < 18:
         name, before = work.pop()
@@ -185,12 +175,12 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
             text = lines[k - 1]
             if _feeds(text, name) and k not in seen:
                 seen.add(k)
-                work.extend((n, k) for n in names(text) - {name})
+                work.extend((n, k) for n in sorted(names(text) - {name}, reverse=True))
             if name in _assigned(text):
                 if k not in seen:
                     seen.add(k)
                     rhs = text.split("=", 1)[-1] if "=" in text else text
-                    work.extend((n, k) for n in names(rhs) - {name})
+                    work.extend((n, k) for n in sorted(names(rhs) - {name}, reverse=True))
                 break
         else:
             if name in params and name not in flow.params:
