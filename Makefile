@@ -31,7 +31,7 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "install PostgreSQL (apt-get install postgresql) for the Postgres checkpointer test"; fi; }
 
-# The SRE harness (evals/harness): etcd, Prometheus, Alertmanager from Debian, and kube-apiserver/-controller-manager/
+# The SRE harness (tests/support/harness): etcd, Prometheus, Alertmanager from Debian, and kube-apiserver/-controller-manager/
 # -scheduler/kubectl 1.20.2 built offline from Debian's source package (~8 min once; cached in $(KUBE_BIN)).
 # Packages apt starts as services are stopped and disabled right away: the tests start their own on loopback.
 KUBE_BIN ?= $(or $(OPSQUAD_KUBE_BIN),$(HOME)/.cache/opsquad/kube/v1.20.2/bin)

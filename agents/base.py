@@ -129,11 +129,12 @@ class Agent(Protocol):
     def run(self, run: AgentRun) -> AgentOutput: ...
 
 
-def load_prompt(run: AgentRun, default_name: str) -> str:
-    """The agent's system prompt: the file named in agents.yaml (relative to it), else the packaged one."""
+def load_prompt(run: AgentRun, packaged: Path) -> str:
+    """The agent's system prompt: the file named in agents.yaml (relative to it), else ``packaged`` (the role
+    package's own ``prompt.md``)."""
     if run.cfg.prompt:
         path = Path(run.cfg.prompt)
         if not path.is_absolute():
             path = run.config.base_dir / path
         return path.read_text(encoding="utf-8").strip()
-    return (Path(__file__).parent / "prompts" / default_name).read_text(encoding="utf-8").strip()
+    return packaged.read_text(encoding="utf-8").strip()

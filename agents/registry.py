@@ -11,9 +11,9 @@ import importlib
 from agents.base import Agent
 
 AGENTS: dict[str, str] = {
-    "devsecops": "agents.devsecops:DevSecOpsAgent",
-    "sdet": "agents.sdet:SdetAgent",
-    "sre": "agents.sre:SreAgent",
+    "devsecops": "agents.devsecops.agent:DevSecOpsAgent",
+    "sdet": "agents.sdet.agent:SdetAgent",
+    "sre": "agents.sre.agent:SreAgent",
 }
 
 

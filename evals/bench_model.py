@@ -22,7 +22,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from opsquad.config import load_config
-from opsquad.model import server
+from opsquad.model import runtime
 from opsquad.model.litellm_model import LiteLLMModel
 from opsquad.model.structured import ModelCall, ask
 
@@ -83,7 +83,7 @@ def main() -> None:
     cfg = load_config(args.config)
     mcfg = cfg.models[args.alias]
     t0 = time.perf_counter()
-    server.ensure_served(cfg, args.alias, lambda m: print(f"  {m}"))
+    runtime.ensure_served(cfg, args.alias, lambda m: print(f"  {m}"))
     print(f"server ready after {time.perf_counter() - t0:.1f}s")
     base = (mcfg.api_base or "").rstrip("/")
     schema = Verdict.model_json_schema()
@@ -106,7 +106,7 @@ def main() -> None:
         ops_walls.append(time.perf_counter() - t)
         ops_tps.append(calls[-1].completion_tokens / ops_walls[-1])
     first = ttft(base, schema)
-    rec = server.read_record(cfg, args.alias)
+    rec = runtime.read_record(cfg, args.alias)
     raw_med, ops_med = statistics.median(raw_walls), statistics.median(ops_walls)
     figures = {
         "model": mcfg.model,
@@ -120,7 +120,7 @@ def main() -> None:
         "raw_median_s": round(raw_med, 3),
         "opsquad_median_s": round(ops_med, 3),
         "overhead_ratio": round(ops_med / raw_med - 1, 4),
-        "server_rss_mb": round(rss_mb(rec.pid if rec else None, server.endpoint_port(mcfg)), 0),
+        "server_rss_mb": round(rss_mb(rec.pid if rec else None, runtime.endpoint_port(mcfg)), 0),
     }
     width = max(len(k) for k in figures)
     for k, v in figures.items():

@@ -83,7 +83,7 @@ def bench_diff_aware() -> None:
 
 
 def bench_triage(findings: int) -> None:
-    from agents.devsecops import DevSecOpsAgent
+    from agents.devsecops.agent import DevSecOpsAgent
     from opsquad.audit import AuditLog
     from opsquad.request import Request
     from workflows.dispatch import dispatch

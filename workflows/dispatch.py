@@ -16,7 +16,7 @@ from opsquad.errors import ConfigError, OpsquadError
 from opsquad.findings import Report
 from opsquad.request import Request
 from workflows.checkpoint import open_checkpointer
-from workflows.fanout import build_graph, merge_node
+from workflows.graph import build_graph, merge_node
 from workflows.services import Services
 
 

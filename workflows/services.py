@@ -21,7 +21,7 @@ ModelFactory = Callable[[str], ChatModel]
 
 def litellm_factory(config: OpsquadConfig, progress: Callable[[str], None]) -> ModelFactory:
     from opsquad.model.litellm_model import LiteLLMModel
-    from opsquad.model.server import ensure_served
+    from opsquad.model.runtime import ensure_served
 
     lock = threading.Lock()
     ready: set[str] = set()

@@ -82,11 +82,11 @@ def _summary(f: Finding) -> dict[str, Any]:
 
 def _stop_servers_we_started(config: Any) -> None:
     """Servers started during the run are recorded in the throw-away state dir: stop exactly those, by PID."""
-    from opsquad.model import server
+    from opsquad.model import runtime
 
     for alias in config.models:
-        if server.read_record(config, alias) is not None:
-            server.stop(config, alias)
+        if runtime.read_record(config, alias) is not None:
+            runtime.stop(config, alias)
 
 
 def run_eval(cases_dir: Path | None = None, triage: bool = True, config_path: Path | None = None,

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.harness._proc import wait_until
-from evals.harness.kube import ControlPlane
-from evals.harness.kubelet import FakeKubelet
-from evals.harness.prom import Exporter, Prometheus
 from evals.sre.scenario import Metrics, PodRule, Scenario
+from tests.support.harness._proc import wait_until
+from tests.support.harness.kube import ControlPlane
+from tests.support.harness.kubelet import FakeKubelet
+from tests.support.harness.prom import Exporter, Prometheus
 
 TIMEOUT = 90.0
 CLUSTER_SCOPED = {"StorageClass", "PersistentVolume", "Namespace", "Node"}

@@ -21,8 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evals.harness.kube import ControlPlane, ensure_binaries
-from evals.harness.kubelet import FakeKubelet
 from evals.sre.materialize import materialize
 from evals.sre.report import format_table
 from evals.sre.scenario import Scenario, load_cases
@@ -32,6 +30,8 @@ from opsquad.config import OpsquadConfig, ToolGrant, load_config
 from opsquad.errors import OpsquadError
 from opsquad.model.protocol import Completion, Message
 from opsquad.request import Request
+from tests.support.harness.kube import ControlPlane, ensure_binaries
+from tests.support.harness.kubelet import FakeKubelet
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGENT = "sre"

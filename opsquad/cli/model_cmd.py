@@ -10,7 +10,7 @@ import typer
 from opsquad.cli.common import ConfigOpt, err_console, get_config, progress
 from opsquad.config import OpsquadConfig
 from opsquad.errors import ConfigError
-from opsquad.model import server
+from opsquad.model import runtime
 from opsquad.model.weights import is_verified, resolve_gguf
 
 app = typer.Typer(help="Fetch, verify, serve and stop the local model.", no_args_is_help=True)
@@ -44,7 +44,7 @@ def serve_cmd(alias: str | None = AliasArg, config: Path | None = ConfigOpt) -> 
     cfg = get_config(config)
     name = _alias(cfg, alias)
     with progress(f"serving {name}") as update:
-        server.ensure_served(cfg, name, update)
+        runtime.ensure_served(cfg, name, update)
     typer.echo(f"{name}: serving at {cfg.models[name].api_base}")
 
 
@@ -56,7 +56,7 @@ def status(alias: str | None = AliasArg, config: Path | None = ConfigOpt,
     names = [_alias(cfg, alias)] if alias else list(cfg.models)
     rows = []
     for name in names:
-        st = server.status(cfg, name)
+        st = runtime.status(cfg, name)
         path, digest = st.get("model_path"), st.get("sha256")
         st["verified"] = bool(path and digest and is_verified(Path(str(path)), str(digest)))
         rows.append(st)
@@ -77,5 +77,5 @@ def stop(alias: str | None = AliasArg, config: Path | None = ConfigOpt,
     cfg = get_config(config)
     names = list(cfg.models) if all_models else [_alias(cfg, alias)]
     for name in names:
-        stopped = server.stop(cfg, name)
+        stopped = runtime.stop(cfg, name)
         err_console.print(f"{name}: {'stopped' if stopped else 'was not running'}", markup=False)

@@ -54,7 +54,7 @@ def workflow_models(config: OpsquadConfig) -> list[list[str]]:
 
 def model_readiness(config: OpsquadConfig, timeout: float = 1.0) -> str | None:
     """None when every agent of the served workflow has a model (or a fallback) answering its health check."""
-    from opsquad.model.server import health_url, is_healthy
+    from opsquad.model.runtime import health_url, is_healthy
 
     for chain in workflow_models(config):
         if not any(is_healthy(config.models[a], timeout=timeout) for a in chain):
@@ -65,7 +65,7 @@ def model_readiness(config: OpsquadConfig, timeout: float = 1.0) -> str | None:
 
 def warm_models(config: OpsquadConfig) -> None:
     """Start (or find) the served workflow's models, so /readyz turns ready without waiting for a first run."""
-    from opsquad.model.server import ensure_served
+    from opsquad.model.runtime import ensure_served
 
     for chain in workflow_models(config):
         try:

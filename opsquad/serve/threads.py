@@ -23,7 +23,7 @@ from opsquad.config import OpsquadConfig
 from opsquad.errors import OpsquadError
 from opsquad.request import Request
 from workflows.checkpoint import open_checkpointer
-from workflows.fanout import build_graph
+from workflows.graph import build_graph
 
 MAX_TURNS = 99
 CONTEXT_CHARS = 1500  # earlier turns shown to a small model: enough to refer back, not enough to crowd it

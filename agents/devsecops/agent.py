@@ -1,0 +1,200 @@
+"""DevSecOps agent: deterministic detection with Semgrep first, then the local model judges each finding.
+
+The model never finds problems; it says whether a finding Semgrep reported is a true or a false positive,
+with a confidence and one sentence of reason, from a compact context (the enclosing function, the taint
+trace, the rule's intent). A finding judged false positive is never dropped: it stays in the report,
+suppressed with the model's reason, and high or critical findings are only annotated unless configured
+otherwise. For true positives the model may propose a fix, offered only when the rescan verifies it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.base import AgentOutput, AgentRun, load_prompt
+from agents.devsecops import autofix, triage_facts
+from agents.devsecops.code_context import normalized_code, snippet
+from agents.devsecops.inline_suppress import apply_inline
+from agents.devsecops.triage_cache import TriageCache, cache_key
+from opsquad.errors import ModelOutputError, ModelUnavailable
+from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
+from tools import git
+from tools.semgrep import resolve_rules, run_semgrep, to_findings
+
+
+class TriageAnswer(BaseModel):
+    """Reason first: a small model that must explain before it decides judges markedly better."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=300, description="Where the flagged value comes from; can an attacker use it?")
+    verdict: Literal["true_positive", "false_positive"]
+    confidence: Literal["low", "medium", "high"]
+
+
+PROMPT = Path(__file__).with_name("prompt.md")
+CONFIDENCE = {"low": 0.4, "medium": 0.7, "high": 0.9}
+
+
+class DevSecOpsAgent:
+    role = "devsecops"
+
+    def run(self, run: AgentRun) -> AgentOutput:
+        req = run.request
+        not_checked: list[str] = []
+        stats: dict[str, float | int | str] = {}
+        with tempfile.TemporaryDirectory(prefix="opsquad-scan-") as tmp:
+            if req.repo and req.base and req.head:
+                repo = git.repo_root(Path(req.repo))
+                files = [f for f in git.changed_files(repo, req.base, req.head) if not req.paths or f in req.paths]
+                root = git.checkout_tree(repo, req.head, Path(tmp), files) if files else Path(tmp)
+                changed = None if req.all_lines else git.changed_lines(repo, req.base, req.head)
+            else:
+                root = Path(req.repo or ".").resolve()
+                files = req.paths or ["."]
+                changed = None
+            run.progress(f"devsecops: scanning {len(files)} path(s) with Semgrep")
+            rules = resolve_rules(run.config.tools.semgrep.rules, run.config.base_dir)
+            sg = run.config.tools.semgrep
+            scan = run_semgrep([root / f for f in files], rules, root, sg.timeout_s, sg.jobs, sg.engine)
+            run.audit.event(req.run_id, "tool", agent=run.name, name="semgrep", args={"files": len(files)},
+                            result_size=len(scan.results), status="ok" if not scan.errors else "error",
+                            latency_ms=int(scan.elapsed_s * 1000))
+            findings = to_findings(scan, root)
+            if changed is not None:
+                findings = [f for f in findings if _on_changed_line(f, changed)]
+            findings = apply_inline(root, findings)
+            stats.update(files_scanned=len(files), semgrep_s=round(scan.elapsed_s, 2))
+            if req.options.get("no_triage"):
+                not_checked.append("model triage (disabled with --no-triage)")
+            elif any(not f.suppressed for f in findings):
+                findings, errors = self._triage(run, root, findings, stats)
+                if errors:
+                    not_checked.append(f"model triage of {len(errors)} finding(s): {errors[0]}")
+                if run.cfg.autofix and not req.options.get("no_fix"):
+                    findings = self._autofix(run, root, rules, findings, stats)
+        if scan.errors:
+            first = scan.errors[0]
+            text = str(first.get("message", first)) if isinstance(first, dict) else str(first)
+            not_checked.append(f"{len(scan.errors)} Semgrep error(s), first: {text[:160]}")
+        active = sum(1 for f in findings if not f.suppressed)
+        stats.update(findings=len(findings), active=active)
+        summary = (f"Semgrep scanned {len(files)} path(s): {len(findings)} finding(s), {active} active, "
+                   f"{len(findings) - active} suppressed.")
+        return AgentOutput(findings=findings, note=AgentNote(agent=run.name, summary=summary,
+                                                             not_checked=not_checked, stats=stats))
+
+    def _triage(self, run: AgentRun, root: Path, findings: list[Finding],
+                stats: dict[str, float | int | str]) -> tuple[list[Finding], list[str]]:
+        """Judge each finding in parallel (the server batches); a finding the model could not judge stays as is."""
+        system = load_prompt(run, PROMPT)
+        min_conf = float(run.request.options.get("min_confidence", run.cfg.min_confidence))
+        cap_all = run.cfg.triage_may_suppress == "all"
+        cache = TriageCache(run.config.state_dir / "triage-cache.sqlite")
+        errors: list[str] = []
+
+        def judge(f: Finding) -> Finding:
+            loc = f.location
+            if f.suppressed or not isinstance(loc, FileLocation):
+                return f
+            fam = triage_facts.family_for(f.cwe, loc.path)
+            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v2",
+                            normalized_code(root, loc))
+            triage = cache.get(key)
+            if triage is None:
+                try:
+                    triage = _ask_triage(run, system, root, f, loc, fam)
+                except (ModelOutputError, ModelUnavailable) as exc:
+                    errors.append(exc.line)
+                    return f
+                cache.put(key, triage)
+            update: dict[str, object] = {"triage": triage}
+            # The model may demote noise, but never hides a high or critical finding without a human.
+            may_suppress = cap_all or not f.severity.at_least(Severity.high)
+            if triage.verdict == "false_positive" and triage.confidence >= min_conf and may_suppress:
+                update["suppression"] = Suppression(kind="triage", justification=f"model triage: {triage.reason}")
+            return f.model_copy(update=update)
+
+        run.progress(f"devsecops: triaging {len(findings)} finding(s) with the model")
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, _parallel_slots(run))) as pool:
+                judged = list(pool.map(judge, findings))
+        finally:
+            stats["triage_cache_hits"] = cache.hits
+            cache.close()
+        return judged, errors
+
+    def _autofix(self, run: AgentRun, root: Path, rules: list[Path], findings: list[Finding],
+                 stats: dict[str, float | int | str]) -> list[Finding]:
+        """Propose and verify fixes for the findings the model judged true positives."""
+        targets = [f for f in findings if f.triage and f.triage.verdict == "true_positive" and not f.suppressed
+                   and isinstance(f.location, FileLocation)]
+        if not targets:
+            return findings
+        run.progress(f"devsecops: proposing fixes for {len(targets)} finding(s)")
+
+        def attempt(f: Finding) -> tuple[str, autofix.FixOutcome]:
+            loc = f.location
+            assert isinstance(loc, FileLocation)
+            lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
+            try:
+                ans = run.ask([{"role": "system", "content": autofix.FIX_SYSTEM},
+                               {"role": "user", "content": autofix.fix_prompt(f, loc, lines, snippet(root, loc))}],
+                              autofix.FixAnswer, schema_name="fix", max_tokens=300)
+            except (ModelOutputError, ModelUnavailable) as exc:
+                return f.fingerprint, autofix.FixOutcome(None, exc.line)
+            if any("[REDACTED" in line for line in ans.replacement):  # the model saw a masked secret
+                return f.fingerprint, autofix.FixOutcome(None, "the fix would write a redaction mask into the code")
+            patch, new_lines = autofix.make_patch(loc.path, lines, loc, ans.replacement)
+            if not patch:
+                return f.fingerprint, autofix.FixOutcome(None, "the proposed fix changes nothing")
+            why = autofix.verify(root, f, new_lines, rules, run.config.tools.semgrep.timeout_s)
+            return f.fingerprint, autofix.FixOutcome(None if why else patch, why or "verified by rescan")
+
+        with ThreadPoolExecutor(max_workers=max(1, _parallel_slots(run))) as pool:
+            outcomes = dict(pool.map(attempt, targets))
+        stats["fixes_attempted"] = len(outcomes)
+        stats["fixes_verified"] = sum(1 for o in outcomes.values() if o.patch)
+        out = []
+        for f in findings:
+            o = outcomes.get(f.fingerprint)
+            if o is not None:
+                rem = f.remediation if o.patch else f"{f.remediation} (No fix offered: {o.reason}.)".strip()
+                f = f.model_copy(update={"fix_patch": o.patch, "remediation": rem})
+            out.append(f)
+        return out
+
+
+def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLocation,
+                fam: triage_facts.Family | None) -> Triage:
+    """Facts questions where a family fits (verdict derived in code), else the plain verdict question."""
+    shown = snippet(root, loc)
+    if fam is not None:
+        lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
+        brief, schema, decide = triage_facts.prepare(fam, loc.path, lines, loc.start_line, loc.end_line)
+        task = triage_facts.task_text(fam, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, brief)
+        ans = run.ask([{"role": "system", "content": fam.system}, {"role": "user", "content": task}], schema,
+                      schema_name=f"triage_{fam.name}", max_tokens=fam.max_tokens)
+        return decide(ans)
+    trace = f"\nTaint trace: {f.evidence.split('taint: ', 1)[1]}" if "taint: " in f.evidence else ""
+    task = triage_facts.task_text(None, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, "") + trace
+    plain = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
+                    TriageAnswer, schema_name="triage", max_tokens=160)
+    return Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason)
+
+
+def _parallel_slots(run: AgentRun) -> int:
+    model_cfg = run.config.models.get(run.cfg.model)
+    return model_cfg.serve.parallel if model_cfg and model_cfg.serve else 2
+
+
+def _on_changed_line(f: Finding, changed: dict[str, set[int]]) -> bool:
+    loc = f.location
+    if not isinstance(loc, FileLocation):
+        return True
+    lines = changed.get(loc.path, set())
+    return any(n in lines for n in range(loc.start_line, loc.end_line + 1))

@@ -1,0 +1,1 @@
+"""The SDET role: untested changed functions, and generated tests that earn their place (``testgen``)."""

@@ -1,0 +1,1 @@
+"""The SRE role: deterministic analyzers, the model's choice and explanation, citations checked in code."""

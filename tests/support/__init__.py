@@ -1,0 +1,1 @@
+"""Deliberate test support: scripted models, recording servers, the control-plane and Prometheus harness."""

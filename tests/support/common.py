@@ -1,0 +1,25 @@
+"""Helpers many tests share: the repository root, services around a scripted model, and a quiet ``git``."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from opsquad.audit import AuditLog
+from opsquad.config import OpsquadConfig
+from opsquad.model.protocol import FakeModel
+from workflows.services import Services
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SARIF_SCHEMA = REPO_ROOT / "tests" / "support" / "data" / "sarif-schema-2.1.0.json"
+
+
+def make_services(config: OpsquadConfig, model: FakeModel) -> Services:
+    audit = AuditLog(config.state_dir / "audit.sqlite")
+    return Services(config=config, audit=audit, make_model=lambda alias: model)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid",
+                           "-c", "init.defaultBranch=main", *args],
+                          check=True, capture_output=True, text=True).stdout.strip()
