@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from agents.base import AgentRun
+from opsquad.answers import ToolCall
 from opsquad.model.protocol import Message
 from opsquad.redact import redact
 
@@ -65,7 +66,7 @@ def render_result(run: AgentRun, name: str, result: Any) -> str:
 
 def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A], *, context: str = "",
              max_steps: int | None = None,
-             on_result: Callable[[str], None] | None = None) -> tuple[A, list[dict[str, Any]]]:
+             on_result: Callable[[str], None] | None = None) -> tuple[A, list[ToolCall]]:
     """Run the action loop; returns the final answer and the transcript of tool calls.
 
     ``context`` (e.g. what deterministic analyzers found) follows the task as a second user message, so the
@@ -78,10 +79,10 @@ def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A], *, con
     ]
     if context:
         messages.append({"role": "user", "content": context})
-    transcript: list[dict[str, Any]] = []
+    transcript: list[ToolCall] = []
     seen: set[str] = set()
     force_final = False
-    steps = max(1, max_steps if max_steps is not None else run.cfg.max_steps)
+    steps = max(1, max_steps if max_steps is not None else run.agent_config.max_steps)
     for step in range(steps):
         last = force_final or step == steps - 1
         adapter = action_adapter(run, answer_type, final_only=last)
@@ -98,9 +99,9 @@ def run_loop(run: AgentRun, system: str, task: str, answer_type: type[A], *, con
             continue
         seen.add(key)
         run.progress(f"{run.name}: {action.action}")
-        result = run.call_tool(action.action, tool.Params.model_validate(action.args.model_dump()))
-        transcript.append({"tool": action.action, "args": action.args.model_dump(mode="json"),
-                           "status": result.status.value})
+        params = tool.Params.model_validate(action.args.model_dump())
+        result = run.call_tool(action.action, params)
+        transcript.append(ToolCall.of(action.action, params, result))
         shown = render_result(run, action.action, result)
         if on_result is not None:
             on_result(shown)

@@ -1,7 +1,7 @@
 """The explicit registry of role agents (no registration by import side effect).
 
 Entries name their class as "module:Class" and are imported on first use: a scan should not pay for importing
-the SRE agent's Kubernetes and Prometheus code (a tenth of a one-file diff scan's wall time).
+the SRE agent's Kubernetes and Prometheus code (a measurable part of a one-file diff scan's wall time).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from opsquad.config import load_config
 from opsquad.model import runtime
 from opsquad.model.litellm_model import LiteLLMModel
 from opsquad.model.structured import ModelCall, ask
+from tools.registry import TOOLS
 
 SYSTEM = ("You are a senior application-security engineer triaging a static-analysis finding. Decide whether the "
           "flagged code is really exploitable. Answer in JSON: verdict, confidence (0-100), one short reason.")
@@ -80,7 +81,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--config", default=None)
     args = ap.parse_args()
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, known_tools=TOOLS)
     mcfg = cfg.models[args.alias]
     t0 = time.perf_counter()
     runtime.ensure_served(cfg, args.alias, lambda m: print(f"  {m}"))

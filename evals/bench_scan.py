@@ -22,6 +22,7 @@ from pathlib import Path
 
 from opsquad.config import load_config
 from opsquad.demo import create_example_repo
+from tools.registry import TOOLS
 
 BENCH = Path(os.path.expanduser("~/.cache/opsquad/bench"))
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@opsquad.invalid", "-c", "commit.gpgsign=false"]
@@ -99,7 +100,7 @@ def bench_triage(findings: int) -> None:
         del DevSecOpsAgent
         for workers in (1, 2):
             os.environ["OPSQUAD_STATE_DIR"] = str(Path(tmp) / f"state-{workers}")
-            cfg = load_config()
+            cfg = load_config(known_tools=TOOLS)
             cfg.agents["devsecops"].autofix = False
             serve = cfg.models["coder"].serve
             assert serve is not None

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL,
   agent TEXT DEFAULT '', name TEXT DEFAULT '', args TEXT DEFAULT '', result_size INTEGER DEFAULT 0,
   status TEXT DEFAULT '', model TEXT DEFAULT '', prompt_tokens INTEGER DEFAULT 0,
-  completion_tokens INTEGER DEFAULT 0, latency_ms INTEGER DEFAULT 0, detail TEXT DEFAULT ''
+  completion_tokens INTEGER DEFAULT 0, latency_ms INTEGER DEFAULT 0, detail TEXT DEFAULT '',
+  decision TEXT DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_run ON events(run_id);
 """
@@ -37,6 +38,10 @@ class AuditLog:
         self.path = path
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(events)")}
+        if "decision" not in columns:  # a trail written before tool events carried their grant decision
+            self._conn.execute("ALTER TABLE events ADD COLUMN decision TEXT DEFAULT ''")
+            self._conn.commit()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -58,12 +63,14 @@ class AuditLog:
 
     def event(self, run_id: str, kind: str, *, agent: str = "", name: str = "", args: Any = None,
               result_size: int = 0, status: str = "", model: str = "", prompt_tokens: int = 0,
-              completion_tokens: int = 0, latency_ms: int = 0, detail: str = "") -> None:
+              completion_tokens: int = 0, latency_ms: int = 0, detail: str = "", decision: str = "") -> None:
+        """One event; ``decision`` is the policy's grant decision for a tool call (allow, deny, approval_required)."""
         self._exec(
             "INSERT INTO events(run_id, ts, kind, agent, name, args, result_size, status, model, prompt_tokens,"
-            " completion_tokens, latency_ms, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " completion_tokens, latency_ms, detail, decision) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, time.time(), kind, agent, name, json.dumps(redact_obj(args)) if args is not None else "",
-             result_size, status, model, prompt_tokens, completion_tokens, latency_ms, str(redact_obj(detail))),
+             result_size, status, model, prompt_tokens, completion_tokens, latency_ms, str(redact_obj(detail)),
+             decision),
         )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -8,11 +8,12 @@ problem (``ConfigError``).
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from opsquad.errors import ConfigError
 from opsquad.findings import Severity
@@ -112,16 +113,8 @@ class AgentConfig(Strict):
                                   "generation for changed functions without tests (0: report them only).")
 
 
-OutputFormat = Literal["sarif", "json", "markdown", "text"]
-
-
-def _default_outputs() -> list[OutputFormat]:
-    return ["text"]
-
-
 class WorkflowConfig(Strict):
     agents: list[str] = Field(min_length=1)
-    outputs: list[OutputFormat] = Field(default_factory=_default_outputs)
     fail_on: Severity | None = Severity.high
 
 
@@ -153,17 +146,16 @@ class OpsquadConfig(Strict):
     source_path: Annotated[str | None, Field(exclude=True)] = None
 
     @model_validator(mode="after")
-    def _cross_references(self) -> OpsquadConfig:
+    def _cross_references(self, info: ValidationInfo) -> OpsquadConfig:
         for name, m in self.models.items():
             for fb in m.fallbacks:
                 if fb not in self.models:
                     raise _XRef(f"models.{name}.fallbacks", f"unknown model alias '{fb}'")
-        from tools.registry import TOOLS
-
+        known = (info.context or {}).get("known_tools")
         for name, a in self.agents.items():
             for tool in a.tools:
-                if tool not in TOOLS:
-                    raise _XRef(f"agents.{name}.tools.{tool}", f"unknown tool (known: {', '.join(TOOLS)})")
+                if known is not None and tool not in known:
+                    raise _XRef(f"agents.{name}.tools.{tool}", f"unknown tool (known: {', '.join(known)})")
             if a.model not in self.models:
                 raise _XRef(f"agents.{name}.model", f"unknown model alias '{a.model}'")
             for tool, grant in a.tools.items():
@@ -215,18 +207,22 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
     return f"{source}: {path}: {msg}{more}"
 
 
-def parse_config(data: Any, source: str = "agents.yaml") -> OpsquadConfig:
+def parse_config(data: Any, source: str = "agents.yaml", known_tools: Collection[str] | None = None) -> OpsquadConfig:
+    """Validate agents.yaml's data; ``known_tools`` (the tool registry's names, passed in so that config does not
+    import the tools) also checks every agent's grants name a real tool."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: (top level): expected a mapping, got {type(data).__name__}")
+    context = {"known_tools": list(known_tools)} if known_tools is not None else None
     try:
-        cfg = OpsquadConfig.model_validate(data)
+        cfg = OpsquadConfig.model_validate(data, context=context)
     except ValidationError as err:
         raise ConfigError(_format_validation_error(source, err)) from None
     cfg.source_path = source
     return cfg
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> OpsquadConfig:
+def load_config(path: str | os.PathLike[str] | None = None,
+                known_tools: Collection[str] | None = None) -> OpsquadConfig:
     """Load agents.yaml: the given path, else ./agents.yaml, else the defaults shipped with opsquad."""
     candidates = [Path(path)] if path else [Path("agents.yaml"), default_config_path()]
     chosen = next((p for p in candidates if p.is_file()), None)
@@ -242,8 +238,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> OpsquadConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"
         raise ConfigError(f"{chosen}: {where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    cfg = parse_config(data, str(chosen))
-    return cfg
+    return parse_config(data, str(chosen), known_tools)
 
 
 def default_config_path() -> Path:

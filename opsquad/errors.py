@@ -38,3 +38,7 @@ class WeightsError(OpsquadError):
 
 class GitError(OpsquadError):
     """A path is not a git repository, or a ref does not exist."""
+
+
+class ToolDenied(OpsquadError):
+    """An agent used a tool its grants in agents.yaml do not allow (the use is audited as denied)."""

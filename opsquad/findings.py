@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsquad.answers import Answer
+
 
 class Severity(StrEnum):
     info = "info"
@@ -135,7 +137,7 @@ class Report(BaseModel):
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     findings: list[Finding] = Field(default_factory=list)
     notes: list[AgentNote] = Field(default_factory=list)
-    answer: dict[str, object] | None = None
+    answer: Answer | None = None
     status: Literal["done", "awaiting_approval", "rejected", "failed"] = "done"
 
     def active(self) -> list[Finding]:

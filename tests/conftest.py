@@ -8,6 +8,7 @@ import pytest
 
 from opsquad.config import OpsquadConfig, load_config
 from tests.support.common import REPO_ROOT
+from tools.registry import TOOLS
 
 pytest_plugins = ["tests.support.harness_fixtures"]
 
@@ -21,4 +22,4 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 @pytest.fixture
 def config() -> OpsquadConfig:
-    return load_config(REPO_ROOT / "agents.yaml")
+    return load_config(REPO_ROOT / "agents.yaml", known_tools=TOOLS)

@@ -6,10 +6,11 @@ no_data / denied / approval_required) that goes back to the model, as HolmesGPT'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -57,6 +58,20 @@ class ToolContext:
     head: str | None = None
     grant: ToolGrant = field(default_factory=ToolGrant)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+R = TypeVar("R")
+
+
+class ToolUse(Protocol):
+    """How a helper that runs a tool many times (the test sandbox, mutmut) reports each run to the agent's audited
+    door: ``AgentRun.use`` bound to one granted tool. Outside an agent run, ``direct`` just calls."""
+
+    def __call__(self, action: str, call: Callable[[], R], args: dict[str, Any] | None = None) -> R: ...
+
+
+def direct(action: str, call: Callable[[], R], args: dict[str, Any] | None = None) -> R:
+    return call()
 
 
 class Tool(Protocol):

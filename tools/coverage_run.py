@@ -40,8 +40,15 @@ def measure(sandbox: Sandbox, targets: list[str], source: str, modules: list[str
             timeout_s: float = 300) -> CoverageFigures:
     """Coverage of ``source`` (directories or module names) when pytest runs ``targets``.
 
-    With no tests the figures are zero of the statements and branches that importing ``modules`` reveals.
+    With no tests the figures are zero of the statements and branches that importing ``modules`` reveals. The
+    run is one ``coverage`` use through the sandbox's audited door.
     """
+    return sandbox.use("coverage", lambda: _measure(sandbox, targets, source, modules, timeout_s),
+                       {"targets": targets[:5], "files": len(targets), "source": source})
+
+
+def _measure(sandbox: Sandbox, targets: list[str], source: str, modules: list[str] | None,
+             timeout_s: float) -> CoverageFigures:
     data = sandbox.tmp / "coverage.data"
     report = sandbox.tmp / "coverage.json"
     for stale in (data, report):

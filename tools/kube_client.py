@@ -5,6 +5,7 @@ CronJob only as batch/v1beta1, which client 37 no longer models), and analyzers 
 trust on the API's own JSON than on generated objects. So this module keeps the official client only for what
 it does well (kubeconfig loading, TLS, auth) and issues raw REST calls, returning plain dicts. Every failure
 becomes a ``KubeError`` carrying one line a human (and the model) can act on; callers never see a traceback.
+The helpers on the returned JSON live in ``tools.kube_objects``; the common ones are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,24 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from opsquad.text import one_line
 from tools.base import ToolContext
+from tools.kube_objects import (  # re-exported: callers know these helpers as ``kube_client.<name>``
+    clean_template,
+    event_time,
+    fit,
+    owned_replicasets,
+    parse_time,
+    revision,
+    template_diff,
+)
+
+__all__ = ["RESOURCES", "Kube", "KubeError", "Resource", "clean_template", "connect", "describe_error", "event_time",
+           "fit", "from_context", "one_line", "owned_replicasets", "parse_time", "resolve_kubeconfig", "revision",
+           "template_diff"]
 
 TIMEOUT = (3.0, 15.0)  # (connect, read) seconds: an on-call tool must fail fast, not hang the loop
+LINE = 300  # an error's one line is cut at this many characters
 
 
 @dataclass(frozen=True)
@@ -86,11 +100,6 @@ class KubeError(Exception):
         return self.status in (401, 403)
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _status_message(body: Any) -> str:
     try:
         data = json.loads(body) if isinstance(body, str | bytes) else body
@@ -110,12 +119,12 @@ def describe_error(exc: BaseException, server: str = "") -> KubeError:
         status = int(exc.status or 0)
         detail = _status_message(exc.body) or str(exc.reason or "")
         if status == 0:
-            return KubeError(one_line(f"{where}: TLS/transport error: {exc.reason}"))
+            return KubeError(one_line(f"{where}: TLS/transport error: {exc.reason}", LINE))
         label = {401: "unauthorized (credentials rejected)", 403: "forbidden", 404: "not found",
                  409: "conflict", 422: "invalid", 429: "throttled"}.get(status, f"HTTP {status}")
         if status >= 500:
             label = f"server error {status}"
-        return KubeError(one_line(f"{label}: {detail}" if detail else label), status)
+        return KubeError(one_line(f"{label}: {detail}" if detail else label, LINE), status)
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
         exc = exc.reason
     if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):  # before ConnectTimeoutError,
@@ -126,12 +135,12 @@ def describe_error(exc: BaseException, server: str = "") -> KubeError:
     if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
         return KubeError(f"{where} did not answer within {TIMEOUT[1]:g}s")
     if isinstance(exc, urllib3.exceptions.SSLError):
-        return KubeError(one_line(f"{where}: TLS error: {exc}"))
+        return KubeError(one_line(f"{where}: TLS error: {exc}", LINE))
     if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
-        return KubeError(one_line(f"{where} is unreachable ({type(exc).__name__}: {exc})"))
+        return KubeError(one_line(f"{where} is unreachable ({type(exc).__name__}: {exc})", LINE))
     if isinstance(exc, ConfigException):
-        return KubeError(one_line(f"kubeconfig: {exc}"))
-    return KubeError(one_line(f"{where}: {type(exc).__name__}: {exc}"))
+        return KubeError(one_line(f"kubeconfig: {exc}", LINE))
+    return KubeError(one_line(f"{where}: {type(exc).__name__}: {exc}", LINE))
 
 
 def resolve_kubeconfig(ctx: ToolContext | None) -> tuple[str | None, str | None]:
@@ -221,7 +230,7 @@ class Kube:
         try:
             return json.loads(text) if text else {}
         except ValueError:
-            raise KubeError(one_line(f"{self.server} answered {path} with non-JSON: {text[:80]}")) from None
+            raise KubeError(one_line(f"{self.server} answered {path} with non-JSON: {text[:80]}", LINE)) from None
 
     def resource(self, kind: str) -> Resource:
         res = RESOURCES.get(kind)
@@ -289,120 +298,3 @@ class Kube:
     def delete(self, kind: str, name: str, namespace: str | None, dry_run: bool = False) -> dict[str, Any]:
         return dict(self._each_version(kind, lambda res, v: self.request(
             "DELETE", self._path(res, v, namespace, name), query=[("dryRun", "All" if dry_run else None)])))
-
-
-# --- helpers shared by the tools and the analyzers (they work on API JSON) ---
-
-def parse_time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def event_time(ev: dict[str, Any]) -> datetime:
-    """When an event last happened: lastTimestamp, else eventTime, else firstTimestamp, else creation."""
-    for key in ("lastTimestamp", "eventTime", "firstTimestamp"):
-        t = parse_time(ev.get(key))
-        if t:
-            return t
-    return parse_time((ev.get("metadata") or {}).get("creationTimestamp")) or datetime.min.replace(tzinfo=UTC)
-
-
-def revision(obj: dict[str, Any]) -> int:
-    ann = (obj.get("metadata") or {}).get("annotations") or {}
-    try:
-        return int(ann.get("deployment.kubernetes.io/revision", "0"))
-    except ValueError:
-        return 0
-
-
-def owned_replicasets(deployment: dict[str, Any], replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The deployment's ReplicaSets (by owner uid), oldest revision first."""
-    uid = (deployment.get("metadata") or {}).get("uid")
-    owned = [rs for rs in replicasets
-             if any(o.get("uid") == uid for o in (rs.get("metadata") or {}).get("ownerReferences") or [])]
-    return sorted(owned, key=revision)
-
-
-def _containers(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    spec = template.get("spec") or {}
-    out = {}
-    for key in ("initContainers", "containers"):
-        for c in spec.get(key) or []:
-            out[("init:" if key == "initContainers" else "") + str(c.get("name"))] = c
-    return out
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))[:160] if value is not None else "none"
-
-
-def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What changed between two pod templates, one line each: images, command/args, env names (never values),
-    resources, probes, ports, service account and volumes. This is how a bad rollout shows its cause."""
-    lines: list[str] = []
-    oc, nc = _containers(old), _containers(new)
-    for name in sorted(set(oc) - set(nc)):
-        lines.append(f"container {name}: removed")
-    for name in sorted(set(nc) - set(oc)):
-        lines.append(f"container {name}: added (image {nc[name].get('image')})")
-    for name in sorted(set(oc) & set(nc)):
-        a, b = oc[name], nc[name]
-        if a.get("image") != b.get("image"):
-            lines.append(f"container {name}: image {a.get('image')} -> {b.get('image')}")
-        for key in ("command", "args"):
-            if a.get(key) != b.get(key):
-                lines.append(f"container {name}: {key} {_compact(a.get(key))} -> {_compact(b.get(key))}")
-        ae = {e.get("name"): e for e in a.get("env") or []}
-        be = {e.get("name"): e for e in b.get("env") or []}
-        for env in sorted(set(be) - set(ae)):
-            lines.append(f"container {name}: env {env} added")
-        for env in sorted(set(ae) - set(be)):
-            lines.append(f"container {name}: env {env} removed")
-        for env in sorted(set(ae) & set(be)):
-            if ae[env] != be[env]:
-                lines.append(f"container {name}: env {env} changed (value not shown)")
-        ar, br = a.get("resources") or {}, b.get("resources") or {}
-        for section in ("requests", "limits"):
-            sa, sb = ar.get(section) or {}, br.get(section) or {}
-            for res in sorted(set(sa) | set(sb)):
-                if sa.get(res) != sb.get(res):
-                    lines.append(f"container {name}: {section}.{res} {sa.get(res, 'unset')} -> {sb.get(res, 'unset')}")
-        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
-            if a.get(probe) != b.get(probe):
-                lines.append(f"container {name}: {probe} {_compact(a.get(probe))} -> {_compact(b.get(probe))}")
-        if a.get("ports") != b.get("ports"):
-            lines.append(f"container {name}: ports {_compact(a.get('ports'))} -> {_compact(b.get('ports'))}")
-    osp, nsp = old.get("spec") or {}, new.get("spec") or {}
-    if osp.get("serviceAccountName") != nsp.get("serviceAccountName"):
-        lines.append(f"serviceAccountName {osp.get('serviceAccountName')} -> {nsp.get('serviceAccountName')}")
-    ov = sorted(str(v.get("name")) for v in osp.get("volumes") or [])
-    nv = sorted(str(v.get("name")) for v in nsp.get("volumes") or [])
-    if ov != nv:
-        lines.append(f"volumes {ov} -> {nv}")
-    return lines
-
-
-def clean_template(template: dict[str, Any]) -> dict[str, Any]:
-    """A ReplicaSet's template as a Deployment template: without the pod-template-hash label (kubectl does this)."""
-    tpl = json.loads(json.dumps(template))
-    labels = (tpl.get("metadata") or {}).get("labels") or {}
-    labels.pop("pod-template-hash", None)
-    return dict(tpl)
-
-
-def fit(items: list[Any], budget: int) -> tuple[list[Any], str]:
-    """Keep items (in order) while their JSON fits ``budget`` chars; the note says how many were left out."""
-    kept: list[Any] = []
-    used = 0
-    for item in items:
-        size = len(json.dumps(item, default=str, separators=(",", ":"))) + 1
-        if used + size > budget and kept:
-            break
-        kept.append(item)
-        used += size
-    note = f"showing {len(kept)} of {len(items)}; narrow with name/label_selector" if len(kept) < len(items) else ""
-    return kept, note

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsquad.errors import OpsquadError
+from tools.base import ToolUse, direct
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "__pycache__", "build", "dist",
               ".mypy_cache", ".pytest_cache", ".ruff_cache", "mutants", ".eggs", "htmlcov"}
@@ -69,7 +70,8 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child
 class Sandbox:
     """A temporary copy of a project plus a folder for opsquad's plugin; removed on ``close``."""
 
-    def __init__(self, project: Path, import_root: Path, python: str | None = None) -> None:
+    def __init__(self, project: Path, import_root: Path, python: str | None = None, use: ToolUse = direct) -> None:
+        self.use = use  # each pytest, coverage and mutmut run is one audited use of the agent's ``pytest`` grant
         self.project = project.resolve()
         self.tmp = Path(tempfile.mkdtemp(prefix="opsquad-sandbox-"))
         self.root = self.tmp / "project"
@@ -108,7 +110,15 @@ class Sandbox:
     def pytest(self, targets: list[str], *, repeat: int = 1, repeat_files: list[str] | None = None,
                coverage_source: Path | None = None, timeout_s: float = 120, test_timeout_s: int = 10,
                extra_args: list[str] | None = None) -> PytestRun:
-        """Run pytest on ``targets`` (paths relative to the sandbox root); never raises for test failures."""
+        """Run pytest on ``targets`` (paths relative to the sandbox root); never raises for test failures.
+
+        Each run is one use of the ``pytest`` tool through ``self.use`` (granted and audited in an agent run)."""
+        return self.use("run", lambda: self._pytest(targets, repeat, repeat_files, coverage_source, timeout_s,
+                                                   test_timeout_s, extra_args),
+                        {"targets": targets[:5], "files": len(targets), "repeat": repeat})
+
+    def _pytest(self, targets: list[str], repeat: int, repeat_files: list[str] | None, coverage_source: Path | None,
+                timeout_s: float, test_timeout_s: int, extra_args: list[str] | None) -> PytestRun:
         results = self.tmp / f"results-{time.monotonic_ns()}.jsonl"
         env = self.env({
             "OPSQUAD_RESULTS": str(results), "OPSQUAD_REPEAT": str(repeat),

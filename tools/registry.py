@@ -10,18 +10,22 @@ import importlib
 
 from tools.base import Tool
 
-TOOLS: dict[str, str | type[Tool]] = {
+# ``None``: a tool the agent's own code uses through ``AgentRun.use`` and never offers to the model (``pytest``:
+# sandboxed test, coverage and mutmut runs of the SDET agent).
+TOOLS: dict[str, str | type[Tool] | None] = {
     "git": "tools.git:GitTool",
     "read_file": "tools.read_file:ReadFileTool",
     "semgrep": "tools.semgrep:SemgrepTool",
     "prometheus": "tools.prometheus:PrometheusTool",
     "kubernetes": "tools.kubernetes:KubernetesTool",
     "kubernetes_write": "tools.kubernetes_write:KubernetesWriteTool",
+    "pytest": None,
 }
 
 
 def tool_class(name: str) -> type[Tool] | None:
-    """The class registered as ``name``, imported on first use; None for an unknown name."""
+    """The class registered as ``name``, imported on first use; None for an unknown name or a tool only the
+    agent's own code uses."""
     entry = TOOLS.get(name)
     if entry is None or not isinstance(entry, str):
         return entry

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsquad.cwe import cwe_ids as normalize_cwe  # every CWE-<n> a rule's metadata names
 from opsquad.errors import GitError, OpsquadError
 from opsquad.findings import FileLocation, Finding, Severity
 from opsquad.redact import redact
@@ -39,7 +40,7 @@ MAX_EVIDENCE_LINES = 5
 _SEVERITY_FROM_SEMGREP = {"ERROR": Severity.high, "WARNING": Severity.medium, "INFO": Severity.low}
 _CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
 _REGISTRY_PREFIXES = ("p/", "r/", "s/", "auto", "http://", "https://", "gitlab/", "github/")
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 8x faster on our 81 rules
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: several times faster on the rules
 
 
 class SemgrepError(OpsquadError):
@@ -206,18 +207,6 @@ def short_rule_id(check_id: str, known: set[str]) -> str:
         return check_id
     matches = [k for k in known if check_id.endswith("." + k)]
     return max(matches, key=len) if matches else check_id
-
-
-def normalize_cwe(value: Any) -> list[str]:
-    """``"CWE-89: Improper ..."`` or a list of such → ``["CWE-89"]`` (deduplicated, in order)."""
-    items = value if isinstance(value, list) else [value] if value else []
-    out: list[str] = []
-    for item in items:
-        for number in re.findall(r"CWE-(\d+)", str(item), flags=re.IGNORECASE):
-            cwe = f"CWE-{int(number)}"
-            if cwe not in out:
-                out.append(cwe)
-    return out
 
 
 def _severity(meta: dict[str, Any], semgrep_severity: str) -> Severity:

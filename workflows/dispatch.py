@@ -12,6 +12,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
+from opsquad.config import OpsquadConfig
 from opsquad.errors import ConfigError, OpsquadError
 from opsquad.findings import Report
 from opsquad.request import Request
@@ -31,17 +32,41 @@ class RunResult:
         return bool(self.pending_actions)
 
 
-def _finish(services: Services, run_id: str, values: dict[str, Any], interrupts: list[Any]) -> RunResult:
-    if interrupts:
+def _result(run_id: str, values: dict[str, Any], interrupts: list[Any]) -> RunResult:
+    """The run's report from its graph state: the merged report when it finished, else (paused on an approval)
+    what the agents produced so far, with the actions that wait."""
+    if interrupts or "report" not in values:  # paused, or stopped before the merge (a failed run)
         report = Report.model_validate(merge_node(values)["report"])  # type: ignore[arg-type]
-        report.status = "awaiting_approval"
+        report.status = "awaiting_approval" if interrupts else "failed"
         actions = [a for i in interrupts for a in (i.value or {}).get("actions", [])]
-        services.audit.finish_run(run_id, "awaiting_approval", f"{len(actions)} action(s) await approval")
         return RunResult(run_id, report, actions)
-    report = Report.model_validate(values["report"])
+    return RunResult(run_id, Report.model_validate(values["report"]))
+
+
+def _finish(services: Services, run_id: str, values: dict[str, Any], interrupts: list[Any]) -> RunResult:
+    result = _result(run_id, values, interrupts)
+    if result.awaiting_approval:
+        services.audit.finish_run(run_id, "awaiting_approval",
+                                  f"{len(result.pending_actions)} action(s) await approval")
+        return result
+    report = result.report
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     services.audit.finish_run(run_id, report.status, f"{len(report.active())} finding(s) {counts}".strip())
-    return RunResult(run_id, report)
+    return result
+
+
+def load_result(run_id: str, config: OpsquadConfig) -> tuple[Request, RunResult] | None:
+    """A finished or paused run's request and report, read back from its checkpoint; None for an unknown id.
+
+    The one way to look at an earlier run's answer (a Slack thread's earlier turns, the CLI): callers get the
+    typed ``Report``, never the checkpoint's raw state."""
+    cfg: RunnableConfig = {"configurable": {"thread_id": run_id}}
+    with open_checkpointer(config) as saver:
+        snap = build_graph(saver).get_state(cfg)
+    values = dict(snap.values)
+    if not values.get("request"):
+        return None
+    return Request.model_validate(values["request"]), _result(run_id, values, list(snap.interrupts))
 
 
 def dispatch(request: Request, services: Services) -> RunResult:

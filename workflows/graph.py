@@ -18,9 +18,10 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
-from agents.base import AgentOutput, AgentRun, ProposedAction
+from agents.base import AgentOutput, AgentRun
 from agents.registry import agent_class
 from opsquad import baseline, policy
+from opsquad.answers import AppliedAction, DecisionOnly, ProposedAction
 from opsquad.findings import AgentNote, Finding, Report, merge_findings
 from opsquad.request import Request
 from tools.base import ToolContext, ToolResult, ToolStatus
@@ -49,7 +50,7 @@ def agent_node(state: RunState, runtime: Runtime[Services]) -> dict[str, Any]:
     name = state["agent"]
     cfg = svc.config.agents[name]
     tools = {t: cls() for t in cfg.tools if (cls := tool_class(t)) is not None}
-    run = AgentRun(name=name, cfg=cfg, config=svc.config, model=svc.model(cfg.model), request=req,
+    run = AgentRun(name=name, agent_config=cfg, config=svc.config, model=svc.model(cfg.model), request=req,
                    audit=svc.audit, tools=tools, progress=svc.progress)
     svc.audit.event(req.run_id, "agent_start", agent=name)
     out = agent_class(cfg.role)().run(run)
@@ -120,12 +121,14 @@ def merge_node(state: RunState) -> dict[str, Any]:
     if req.options.get("baseline"):
         findings = baseline.apply(findings, baseline.load(Path(str(req.options["baseline"]))))
     notes: list[AgentNote] = [o.note for o in outputs]
-    answers = [o.answer for o in outputs if o.answer]
+    answers = [o.answer for o in outputs if o.answer is not None]
     decision = state.get("decision") or {}
-    answer: dict[str, Any] | None = dict(answers[0]) if answers else None
+    answer = answers[0] if answers else None
     if state.get("applied") is not None and decision.get("actions"):
-        answer = {**(answer or {}), "actions": decision["actions"], "applied": state.get("applied"),
-                  "approved": bool(decision.get("approved")), "approved_by": decision.get("by", "")}
+        actions = [ProposedAction.model_validate(a) for a in decision["actions"]]
+        applied = [AppliedAction.model_validate(a) for a in state.get("applied") or []]
+        answer = (answer or DecisionOnly()).with_decision(actions, applied, bool(decision.get("approved")),
+                                                          str(decision.get("by", "")))
     rejected = bool(decision.get("actions")) and not decision.get("approved")
     status: Literal["done", "rejected"] = "rejected" if rejected else "done"
     target = f"{req.repo}@{req.base}..{req.head}" if req.base else (req.repo or req.question or "")

@@ -21,10 +21,10 @@ from agents.devsecops import autofix, triage_facts
 from agents.devsecops.code_context import normalized_code, snippet
 from agents.devsecops.inline_suppress import apply_inline
 from agents.devsecops.triage_cache import TriageCache, cache_key
-from opsquad.errors import ModelOutputError, ModelUnavailable
+from opsquad.errors import ModelOutputError, ModelUnavailable, ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
 from tools import git
-from tools.semgrep import resolve_rules, run_semgrep, to_findings
+from tools.semgrep import SemgrepRun, resolve_rules, run_semgrep, to_findings
 
 
 class TriageAnswer(BaseModel):
@@ -48,22 +48,14 @@ class DevSecOpsAgent:
         not_checked: list[str] = []
         stats: dict[str, float | int | str] = {}
         with tempfile.TemporaryDirectory(prefix="opsquad-scan-") as tmp:
-            if req.repo and req.base and req.head:
-                repo = git.repo_root(Path(req.repo))
-                files = [f for f in git.changed_files(repo, req.base, req.head) if not req.paths or f in req.paths]
-                root = git.checkout_tree(repo, req.head, Path(tmp), files) if files else Path(tmp)
-                changed = None if req.all_lines else git.changed_lines(repo, req.base, req.head)
-            else:
-                root = Path(req.repo or ".").resolve()
-                files = req.paths or ["."]
-                changed = None
-            run.progress(f"devsecops: scanning {len(files)} path(s) with Semgrep")
-            rules = resolve_rules(run.config.tools.semgrep.rules, run.config.base_dir)
-            sg = run.config.tools.semgrep
-            scan = run_semgrep([root / f for f in files], rules, root, sg.timeout_s, sg.jobs, sg.engine)
-            run.audit.event(req.run_id, "tool", agent=run.name, name="semgrep", args={"files": len(files)},
-                            result_size=len(scan.results), status="ok" if not scan.errors else "error",
-                            latency_ms=int(scan.elapsed_s * 1000))
+            try:
+                root, files, changed = self._materialize(run, Path(tmp))
+                run.progress(f"devsecops: scanning {len(files)} path(s) with Semgrep")
+                rules = resolve_rules(run.config.tools.semgrep.rules, run.config.base_dir)
+                scan = self._scan(run, root, files, rules)
+            except ToolDenied as exc:
+                return AgentOutput(note=AgentNote(agent=run.name, summary="Nothing was scanned.",
+                                                  not_checked=[f"security scan ({exc.line})"]))
             findings = to_findings(scan, root)
             if changed is not None:
                 findings = [f for f in findings if _on_changed_line(f, changed)]
@@ -75,7 +67,7 @@ class DevSecOpsAgent:
                 findings, errors = self._triage(run, root, findings, stats)
                 if errors:
                     not_checked.append(f"model triage of {len(errors)} finding(s): {errors[0]}")
-                if run.cfg.autofix and not req.options.get("no_fix"):
+                if run.agent_config.autofix and not req.options.get("no_fix"):
                     findings = self._autofix(run, root, rules, findings, stats)
         if scan.errors:
             first = scan.errors[0]
@@ -88,12 +80,38 @@ class DevSecOpsAgent:
         return AgentOutput(findings=findings, note=AgentNote(agent=run.name, summary=summary,
                                                              not_checked=not_checked, stats=stats))
 
+    @staticmethod
+    def _materialize(run: AgentRun, tmp: Path) -> tuple[Path, list[str], dict[str, set[int]] | None]:
+        """(root to scan, paths under it, changed lines or None): the changed files of base..head checked out
+        into ``tmp`` through the ``git`` grant, else the requested paths of the working tree."""
+        req = run.request
+        if not (req.repo and req.base and req.head):
+            return Path(req.repo or ".").resolve(), req.paths or ["."], None
+        repo, base, head = git.repo_root(Path(req.repo)), req.base, req.head
+        changed_files = run.use("git", "changed_files", lambda: git.changed_files(repo, base, head),
+                                args={"base": base, "head": head}, size=len)
+        files = [f for f in changed_files if not req.paths or f in req.paths]
+        root = run.use("git", "checkout_tree", lambda: git.checkout_tree(repo, head, tmp, files),
+                       args={"ref": head, "files": len(files)}) if files else tmp
+        changed = None if req.all_lines else run.use(
+            "git", "changed_lines", lambda: git.changed_lines(repo, base, head), args={"base": base, "head": head},
+            size=len)
+        return root, files, changed
+
+    @staticmethod
+    def _scan(run: AgentRun, root: Path, files: list[str], rules: list[Path]) -> SemgrepRun:
+        sg = run.config.tools.semgrep
+        return run.use("semgrep", "scan", lambda: run_semgrep([root / f for f in files], rules, root, sg.timeout_s,
+                                                             sg.jobs, sg.engine),
+                       args={"files": len(files)}, size=lambda scan: len(scan.results),
+                       status=lambda scan: "error" if scan.errors else "ok")
+
     def _triage(self, run: AgentRun, root: Path, findings: list[Finding],
                 stats: dict[str, float | int | str]) -> tuple[list[Finding], list[str]]:
         """Judge each finding in parallel (the server batches); a finding the model could not judge stays as is."""
         system = load_prompt(run, PROMPT)
-        min_conf = float(run.request.options.get("min_confidence", run.cfg.min_confidence))
-        cap_all = run.cfg.triage_may_suppress == "all"
+        min_conf = float(run.request.options.get("min_confidence", run.agent_config.min_confidence))
+        cap_all = run.agent_config.triage_may_suppress == "all"
         cache = TriageCache(run.config.state_dir / "triage-cache.sqlite")
         errors: list[str] = []
 
@@ -152,7 +170,8 @@ class DevSecOpsAgent:
             patch, new_lines = autofix.make_patch(loc.path, lines, loc, ans.replacement)
             if not patch:
                 return f.fingerprint, autofix.FixOutcome(None, "the proposed fix changes nothing")
-            why = autofix.verify(root, f, new_lines, rules, run.config.tools.semgrep.timeout_s)
+            why = run.use("semgrep", "verify_fix", lambda: autofix.verify(
+                root, f, new_lines, rules, run.config.tools.semgrep.timeout_s), args={"path": loc.path})
             return f.fingerprint, autofix.FixOutcome(None if why else patch, why or "verified by rescan")
 
         with ThreadPoolExecutor(max_workers=max(1, _parallel_slots(run))) as pool:
@@ -188,7 +207,7 @@ def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLoc
 
 
 def _parallel_slots(run: AgentRun) -> int:
-    model_cfg = run.config.models.get(run.cfg.model)
+    model_cfg = run.config.models.get(run.agent_config.model)
     return model_cfg.serve.parallel if model_cfg and model_cfg.serve else 2
 
 

@@ -2,9 +2,10 @@
 
 Two depths. The cheap one is deterministic: the head version of each changed ``.py`` file is parsed,
 functions whose lines were touched are listed, and the project's test files are searched for their names.
-The full one (``agents/testgen``) writes tests with the local model and keeps only those that pass 5 runs of
+The full one (``testgen``) writes tests with the local model and keeps only those that pass 5 runs of
 5 and add coverage; it serves the ``testgen`` workflow and, when ``testgen_budget_s`` is set for the agent,
-suggests kept tests in ``pr_review``.
+suggests kept tests in ``pr_review``. Git reads go through the ``git`` grant, sandboxed test runs through
+``pytest`` (``AgentRun.use``): without them the agent says what it could not check.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 import ast
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agents.base import AgentOutput, AgentRun
+from opsquad.errors import ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity
 from tools import git
+
+if TYPE_CHECKING:  # test generation is imported only when a run asks for it
+    from agents.sdet.testgen.candidates import Candidate
+    from agents.sdet.testgen.targets import Target
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)tests?/.*\.py$")
 
@@ -43,6 +51,14 @@ def changed_functions(source: str, lines: set[int]) -> list[tuple[str, int, int]
     return out
 
 
+@dataclass
+class Untested:
+    """A changed public function no test file mentions, and the finding that says so."""
+
+    qualname: str
+    finding: Finding
+
+
 class SdetAgent:
     role = "sdet"
 
@@ -53,34 +69,17 @@ class SdetAgent:
         if not (req.repo and req.base and req.head):
             return AgentOutput(note=AgentNote(agent=run.name, summary="No git range given; nothing to check.",
                                               not_checked=["untested changes (needs --base and --head)"]))
-        repo = git.repo_root(Path(req.repo))
-        changed = git.changed_lines(repo, req.base, req.head)
-        py_files = [p for p in changed if p.endswith(".py") and not _TEST_FILE.search(p)]
-        test_text = self._tests_text(repo, req.head)
-        findings: list[Finding] = []
-        checked = 0
-        for path in py_files:
-            source = git.read_at(repo, req.head, path, max_bytes=1_000_000)
-            if source is None:
-                continue
-            for name, start, _end in changed_functions(source, changed[path]):
-                checked += 1
-                short = name.rsplit(".", 1)[-1]
-                if short.startswith("_") or re.search(rf"\b{re.escape(short)}\b", test_text):
-                    continue
-                findings.append(Finding(
-                    rule_id="sdet.untested-change", title=f"Changed function `{name}` has no test",
-                    message=f"`{name}` changed in this range and no test file mentions it.",
-                    severity=Severity.low, category="testing", confidence=0.8,
-                    location=FileLocation(path=path, start_line=start, end_line=start),
-                    evidence=source.splitlines()[start - 1].strip() if source else "",
-                    remediation=f"Add a unit test that calls `{short}` and asserts its result.",
-                    source="opsquad-sdet", agent=run.name))
-        summary = f"{checked} changed function(s) in {len(py_files)} file(s); {len(findings)} without a test."
+        try:
+            untested, checked, files = self._untested(run, git.repo_root(Path(req.repo)), req.base, req.head)
+        except ToolDenied as exc:
+            return AgentOutput(note=AgentNote(agent=run.name, summary="Could not read the change.",
+                                              not_checked=[f"untested changes ({exc.line})"]))
+        findings = [u.finding for u in untested]
+        summary = f"{checked} changed function(s) in {files} file(s); {len(findings)} without a test."
         not_checked: list[str] = []
         stats: dict[str, float | int | str] = {"changed_functions": checked, "untested": len(findings)}
-        if findings and run.cfg.testgen_budget_s > 0:
-            suggestions, stats_gen = self._suggest(run, findings)
+        if findings and run.agent_config.testgen_budget_s > 0:
+            suggestions, stats_gen = self._suggest(run, {u.qualname for u in untested})
             findings += suggestions
             stats.update(stats_gen)
         elif findings:
@@ -88,57 +87,94 @@ class SdetAgent:
         return AgentOutput(findings=findings, note=AgentNote(
             agent=run.name, summary=summary, stats=stats, not_checked=not_checked))
 
+    def _untested(self, run: AgentRun, repo: Path, base: str, head: str) -> tuple[list[Untested], int, int]:
+        """(untested changed functions, changed functions checked, changed non-test Python files)."""
+        changed = run.use("git", "changed_lines", lambda: git.changed_lines(repo, base, head),
+                          args={"base": base, "head": head}, size=len)
+        py_files = [p for p in changed if p.endswith(".py") and not _TEST_FILE.search(p)]
+        test_text = run.use("git", "read_tests", lambda: self._tests_text(repo, head), args={"ref": head}, size=len)
+        out: list[Untested] = []
+        checked = 0
+        for path in py_files:
+            source = self._read(run, repo, head, path)
+            if source is None:
+                continue
+            for name, start, _end in changed_functions(source, changed[path]):
+                checked += 1
+                short = name.rsplit(".", 1)[-1]
+                if not short.startswith("_") and not re.search(rf"\b{re.escape(short)}\b", test_text):
+                    out.append(Untested(name, _untested_finding(run.name, path, name, start, source)))
+        return out, checked, len(py_files)
+
+    @staticmethod
+    def _read(run: AgentRun, repo: Path, ref: str, path: str) -> str | None:
+        return run.use("git", "read_at", lambda: git.read_at(repo, ref, path, max_bytes=1_000_000),
+                       args={"ref": ref, "path": path})
+
     @staticmethod
     def _generate(run: AgentRun) -> AgentOutput:
         from agents.sdet.testgen.service import generate_for_request
 
         _result, answer = generate_for_request(run)
-        return AgentOutput(answer=answer, note=AgentNote(agent=run.name, summary=str(answer["summary"]),
-                                                         stats={k: int(v) for k, v in answer["funnel"].items()}))
+        return AgentOutput(answer=answer, note=AgentNote(agent=run.name, summary=answer.summary,
+                                                         stats=dict(answer.funnel.model_dump())))
 
     @staticmethod
-    def _suggest(run: AgentRun, untested: list[Finding]) -> tuple[list[Finding], dict[str, float | int | str]]:
+    def _suggest(run: AgentRun, names: set[str]) -> tuple[list[Finding], dict[str, float | int | str]]:
         """Generate tests for the changed functions within the review's budget; kept ones become suggestions."""
         from agents.sdet.testgen.engine import run_testgen
-        from agents.sdet.testgen.service import changed_targets, funnel, settings_for
-        from agents.sdet.testgen.service import model_ask as ask_for
+        from agents.sdet.testgen.service import changed_targets, funnel, model_ask, settings_for
         from agents.sdet.testgen.targets import find_project
 
         req = run.request
         assert req.repo and req.base and req.head
-        repo = git.repo_root(Path(req.repo))
-        names = {f.title.split("`")[1] for f in untested}
+        repo, base, head = git.repo_root(Path(req.repo)), req.base, req.head
         try:
             with tempfile.TemporaryDirectory(prefix="opsquad-head-") as tmp:
-                tree = git.checkout_tree(repo, req.head, Path(tmp) / "tree")
+                tree = run.use("git", "checkout_tree", lambda: git.checkout_tree(repo, head, Path(tmp) / "tree"),
+                               args={"ref": head})
+                changed = run.use("git", "changed_lines", lambda: git.changed_lines(repo, base, head),
+                                  args={"base": base, "head": head}, size=len)
                 project = find_project(tree)
-                targets = [t for t in changed_targets(project, repo, req.base, req.head, tree)
-                           if t.qualname in names]
-                result = run_testgen(project, targets, ask_for(run), settings_for(run, run.cfg.testgen_budget_s),
-                                     run.progress)
-        except Exception as exc:  # a generation failure must not sink the review
+                targets = [t for t in changed_targets(project, changed, repo, tree) if t.qualname in names]
+                result = run_testgen(project, targets, model_ask(run),
+                                     settings_for(run, run.agent_config.testgen_budget_s), run.progress,
+                                     run.user("pytest"))
+        except Exception as exc:  # a generation failure (or a tool not granted) must not sink the review
             return [], {"testgen_error": str(exc)[:200]}
-        out: list[Finding] = []
-        for cand in (c for c in result.candidates if c.stage == "kept"):
-            target = next(t for t in targets if t.key == cand.target)
-            rel = str(target.path.relative_to(project.root))
-            out.append(Finding(
-                rule_id="sdet.suggested-test", title=f"Suggested test for `{target.qualname}`",
-                message=f"A generated test for `{target.qualname}` passed 5 of 5 runs and adds coverage "
-                        f"({cand.reason}).",
-                severity=Severity.info, category="testing", confidence=1.0,
-                location=FileLocation(path=rel, start_line=target.lineno, end_line=target.lineno),
-                evidence=cand.code.splitlines()[0], remediation=f"```python\n{cand.code.strip()}\n```",
-                source="opsquad-sdet", agent=run.name))
-        return out, {f"testgen_{k}": v for k, v in funnel(result).items()}
+        out = [_suggestion(run.name, project.root, next(t for t in targets if t.key == cand.target), cand)
+               for cand in result.candidates if cand.stage == "kept"]
+        return out, {f"testgen_{k}": v for k, v in funnel(result).model_dump().items()}
 
     @staticmethod
     def _tests_text(repo: Path, ref: str) -> str:
-        names = git.list_files(repo, ref)
         chunks = []
-        for name in names:
+        for name in git.list_files(repo, ref):
             if _TEST_FILE.search(name):
                 text = git.read_at(repo, ref, name, max_bytes=500_000)
                 if text:
                     chunks.append(text)
         return "\n".join(chunks)
+
+
+def _untested_finding(agent: str, path: str, name: str, start: int, source: str) -> Finding:
+    short = name.rsplit(".", 1)[-1]
+    return Finding(
+        rule_id="sdet.untested-change", title=f"Changed function `{name}` has no test",
+        message=f"`{name}` changed in this range and no test file mentions it.",
+        severity=Severity.low, category="testing", confidence=0.8,
+        location=FileLocation(path=path, start_line=start, end_line=start),
+        evidence=source.splitlines()[start - 1].strip() if source else "",
+        remediation=f"Add a unit test that calls `{short}` and asserts its result.",
+        source="opsquad-sdet", agent=agent)
+
+
+def _suggestion(agent: str, root: Path, target: Target, cand: Candidate) -> Finding:
+    rel = str(target.path.relative_to(root))
+    return Finding(
+        rule_id="sdet.suggested-test", title=f"Suggested test for `{target.qualname}`",
+        message=f"A generated test for `{target.qualname}` passed 5 of 5 runs and adds coverage ({cand.reason}).",
+        severity=Severity.info, category="testing", confidence=1.0,
+        location=FileLocation(path=rel, start_line=target.lineno, end_line=target.lineno),
+        evidence=cand.code.splitlines()[0], remediation=f"```python\n{cand.code.strip()}\n```",
+        source="opsquad-sdet", agent=agent)

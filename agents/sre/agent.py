@@ -20,8 +20,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -30,6 +30,9 @@ from agents.loop import run_loop
 from agents.sre.analyzers import AnalyzerFinding
 from agents.sre.cite import Corpus, specific_tokens, split_cited
 from agents.sre.context import (
+    Draft,
+    by_claim,
+    by_command_and_step,
     clear_problem,
     compact,
     dedupe,
@@ -41,6 +44,9 @@ from agents.sre.context import (
 )
 from agents.sre.gather import Gathered, gather
 from agents.sre.remedy import follow_up_reads, propose_write
+from opsquad.answers import AnalyzerCoverage, Cause, SreAnswer, ToolCall
+from opsquad.answers import Evidence as EvidenceItem
+from opsquad.answers import Step as RemediationStep
 from opsquad.errors import ModelOutputError, ModelUnavailable
 from opsquad.findings import AgentNote
 
@@ -85,20 +91,27 @@ class Fix(BaseModel):
     command: str = Field(default="", max_length=200)
 
 
-def choice_model(findings: int) -> type[BaseModel]:
+class Choice(BaseModel):
     """The model's answer when there are findings: first the number of the finding that is the root cause (0: none
-    of them), then a short explanation. Small on purpose: every generated token costs ~0.1 s on two cores, and
+    of them), then a short explanation. Small on purpose: every generated token costs time on two cores, and
     the analyzers' own evidence and commands are added in code, so the model only adds what they lack."""
-    choice: type[BaseModel] = create_model(
-        "Choice", __config__=ConfigDict(extra="forbid"),
+
+    model_config = ConfigDict(extra="forbid")
+    cause: int = Field(ge=0, description="Number of the finding that is the root cause (F1 -> 1).")
+    root_cause: str = Field(max_length=300)
+    evidence: list[Cite] = Field(max_length=2)
+    remediation: list[Fix] = Field(max_length=2)
+    confidence: int = Field(ge=0, le=100)
+    not_checked: list[str] = Field(default_factory=list, max_length=2)
+
+
+def choice_model(findings: int) -> type[Choice]:
+    """``Choice`` with ``cause`` bounded by the number of findings shown, so the grammar cannot name F9 of 3."""
+    bounded: type[Choice] = create_model(
+        "Choice", __base__=Choice,
         cause=(int, Field(ge=0, le=findings, description="Number of the finding that is the root cause (F1 -> 1).")),
-        root_cause=(str, Field(max_length=300)),
-        evidence=(list[Cite], Field(max_length=2)),
-        remediation=(list[Fix], Field(max_length=2)),
-        confidence=(int, Field(ge=0, le=100)),
-        not_checked=(list[str], Field(default_factory=list, max_length=2)),
     )
-    return choice
+    return bounded
 
 
 def context_text(question: str, namespace: str | None, shown: list[AnalyzerFinding], logs: list[str],
@@ -141,7 +154,7 @@ class SreAgent:
     def run(self, run: AgentRun) -> AgentOutput:
         question = run.request.question or "Is anything unhealthy right now?"
         namespace = run.request.namespace
-        transcript: list[dict[str, Any]] = []
+        transcript: list[ToolCall] = []
         g = gather(run, namespace)
         findings = g.result.findings
         ranked = rank(findings, question)
@@ -153,11 +166,11 @@ class SreAgent:
             corpus.add(text)
         nothing = g.kube_granted and not g.anything_read
         clear = clear_problem(ranked, question)
-        model_answer: BaseModel | None = None
+        model_answer: Choice | Investigation | None = None
         if not nothing and not run.request.options.get("no_model"):
             context = context_text(question, namespace, shown, logs, g, clear, max(2000, run.budget_chars()))
-            answer_type = choice_model(len(shown)) if shown else Investigation
-            steps = min(2, run.cfg.max_steps) if clear else run.cfg.max_steps
+            answer_type: type[Choice] | type[Investigation] = choice_model(len(shown)) if shown else Investigation
+            steps = min(2, run.agent_config.max_steps) if clear else run.agent_config.max_steps
             try:
                 model_answer, calls = run_loop(run, load_prompt(run, PROMPT), question, answer_type,
                                                context=context if shown or logs else "", max_steps=steps,
@@ -167,57 +180,82 @@ class SreAgent:
                 if not shown:
                     raise  # without findings there is nothing to answer with: the run fails in one line
                 g.not_checked.append(f"model: {exc.line} (answered from the analyzers alone)")
-        data = self._assemble(run, question, model_answer, ranked, shown, base, log_evidence, corpus, g, transcript,
-                              nothing, clear)
-        return AgentOutput(findings=to_findings(findings, run.name), answer=data, note=AgentNote(
-            agent=run.name, summary=str(data["root_cause"])[:200], not_checked=data["not_checked"],
+        found = Observed(ranked, shown, base, log_evidence, corpus, g, transcript, nothing, clear)
+        answer = assemble(run, model_answer, found)
+        return AgentOutput(findings=to_findings(findings, run.name), answer=answer, note=AgentNote(
+            agent=run.name, summary=answer.root_cause[:200], not_checked=answer.not_checked,
             stats={"tool_calls": len(transcript), "analyzer_findings": len(findings)}))
 
-    def _assemble(self, run: AgentRun, question: str, answer: BaseModel | None, ranked: list[AnalyzerFinding],
-                  shown: list[AnalyzerFinding], base: Any, log_evidence: list[dict[str, str]], corpus: Corpus,
-                  g: Gathered, transcript: list[dict[str, Any]], nothing: bool, clear: bool) -> dict[str, Any]:
-        chosen = base.chosen
-        root, confidence = base.root_cause, base.confidence
-        model_evidence: list[dict[str, str]] = []
-        model_steps: list[dict[str, str]] = []
-        model_not_checked: list[str] = []
-        if answer is not None:
-            raw = answer.model_dump(mode="json")
-            cause = int(raw.get("cause", 0) or 0)
-            confidence = int(raw.get("confidence", 0)) / 100
-            if 1 <= cause <= len(shown):
-                chosen = shown[cause - 1]
-                # a small model's self-assessment is noisy: the analyzers' certainty counts for half
-                confidence = (confidence + (base.confidence if chosen is base.chosen else 0.5)) / 2
-            elif not clear or not shown:
-                chosen = None  # the model found the analyzers' findings beside the point
-            root = _anchor(str(raw.get("root_cause") or ""), chosen) or base.root_cause
-            model_evidence = [dict(e) for e in raw.get("evidence") or []]
-            model_steps = [{"step": s.get("step", ""), "command": s.get("command", "")} for s in raw["remediation"]]
-            model_not_checked = [str(x) for x in raw.get("not_checked") or []]
-        if nothing:
-            root = "Nothing could be checked: " + "; ".join(g.not_checked)[:400]
-            confidence = 0.0
-        cited, uncited = split_cited(model_evidence, corpus)
-        found = dedupe((evidence_for(chosen, ranked) if chosen else []) + log_evidence + cited, "claim")
-        evidence: list[dict[str, Any]] = [{**e, "cited": True} for e in found[:MAX_EVIDENCE]]
-        evidence += [{"claim": u["claim"], "source": f"{u['source']} [uncited: {u['why']}]", "cited": False}
-                     for u in uncited]
-        proposed = propose_write(run, chosen, ranked, transcript) if chosen and not nothing else None
-        steps = ([proposed] if proposed else []) + (remediation_for(chosen, ranked) if chosen else []) + model_steps
-        failed = sorted({t["tool"] for t in transcript if t["status"] == "error"})
-        not_checked = list(dict.fromkeys(g.not_checked + model_not_checked + [f"{t} (tool error)" for t in failed]))
-        data: dict[str, Any] = {
-            "root_cause": root, "evidence": evidence,
-            "remediation": dedupe([s for s in steps if s.get("step") or s.get("command")],
-                                  "command", "step")[:MAX_REMEDIATION],
-            "confidence": round(max(0.0, min(1.0, confidence)), 2), "not_checked": not_checked,
-            "cause": {"finding": chosen.ref, "problem": chosen.problem, "analyzer": chosen.analyzer}
-            if chosen else None,
-            "analyzers": {"checked": g.result.checked, "findings": len(ranked)},
-            "tool_calls": transcript, "answered_by": "model" if answer is not None else "analyzers"}
-        if uncited:
-            data["uncited_evidence"] = len(uncited)
-        if nothing:
-            data["nothing_readable"] = True
-        return data
+
+@dataclass
+class Observed:
+    """What one investigation saw and decided before the answer is assembled."""
+
+    ranked: list[AnalyzerFinding]
+    shown: list[AnalyzerFinding]
+    base: Draft
+    log_evidence: list[EvidenceItem]
+    corpus: Corpus
+    gathered: Gathered
+    transcript: list[ToolCall]
+    nothing: bool
+    clear: bool
+
+
+@dataclass
+class _ModelPart:
+    chosen: AnalyzerFinding | None
+    root_cause: str
+    confidence: float
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    steps: list[RemediationStep] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
+
+
+def _model_part(answer: Choice | Investigation | None, o: Observed) -> _ModelPart:
+    """The model's contribution: the finding it chose (or none), its words anchored to that finding, its own
+    evidence and steps; without a model answer, the deterministic draft."""
+    if answer is None:
+        return _ModelPart(o.base.chosen, o.base.root_cause, o.base.confidence)
+    chosen = o.base.chosen
+    confidence = answer.confidence / 100
+    cause = answer.cause if isinstance(answer, Choice) else 0
+    if 1 <= cause <= len(o.shown):
+        chosen = o.shown[cause - 1]
+        # a small model's self-assessment is noisy: the analyzers' certainty counts for half
+        confidence = (confidence + (o.base.confidence if chosen is o.base.chosen else 0.5)) / 2
+    elif not o.clear or not o.shown:
+        chosen = None  # the model found the analyzers' findings beside the point
+    return _ModelPart(
+        chosen, _anchor(answer.root_cause, chosen) or o.base.root_cause, confidence,
+        [EvidenceItem(claim=e.claim, source=e.source) for e in answer.evidence],
+        [RemediationStep(step=s.step, command=s.command) for s in answer.remediation],
+        [str(x) for x in answer.not_checked])
+
+
+def assemble(run: AgentRun, answer: Choice | Investigation | None, o: Observed) -> SreAnswer:
+    """The answer, built in code: the chosen finding's evidence and the analyzers' commands first, the model's
+    evidence only where it is cited (uncited items are flagged), a remedying write proposed for approval."""
+    m = _model_part(answer, o)
+    g = o.gathered
+    root, confidence = m.root_cause, m.confidence
+    if o.nothing:
+        root = "Nothing could be checked: " + "; ".join(g.not_checked)[:400]
+        confidence = 0.0
+    cited, uncited = split_cited(m.evidence, o.corpus)
+    found = dedupe((evidence_for(m.chosen, o.ranked) if m.chosen else []) + o.log_evidence + cited, by_claim)
+    evidence = found[:MAX_EVIDENCE] + [
+        EvidenceItem(claim=u.claim, source=f"{u.source} [uncited: {why}]", cited=False) for u, why in uncited]
+    proposed = propose_write(run, m.chosen, o.ranked, o.transcript) if m.chosen and not o.nothing else None
+    steps = ([proposed] if proposed else []) + (remediation_for(m.chosen, o.ranked) if m.chosen else []) + m.steps
+    failed = sorted({t.tool for t in o.transcript if t.status == "error"})
+    not_checked = list(dict.fromkeys(g.not_checked + m.not_checked + [f"{t} (tool error)" for t in failed]))
+    chosen = m.chosen
+    return SreAnswer(
+        root_cause=root, evidence=evidence,
+        remediation=dedupe([s for s in steps if s.step or s.command], by_command_and_step)[:MAX_REMEDIATION],
+        confidence=round(max(0.0, min(1.0, confidence)), 2), not_checked=not_checked,
+        cause=Cause(finding=chosen.ref, problem=chosen.problem, analyzer=chosen.analyzer) if chosen else None,
+        analyzers=AnalyzerCoverage(checked=g.result.checked, findings=len(o.ranked)),
+        tool_calls=o.transcript, answered_by="model" if answer is not None else "analyzers",
+        uncited_evidence=len(uncited) or None, nothing_readable=True if o.nothing else None)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from opsquad.answers import Evidence
+
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./:=%{}\"'-]*")
 CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 FINDING_REF = re.compile(r"\bF(\d{1,2})\b")
@@ -54,12 +56,12 @@ class Corpus:
         return token in self.text
 
 
-def check(item: dict[str, str], corpus: Corpus) -> tuple[bool, str]:
-    """(cited?, why not) for one ``{"claim", "source"}`` evidence item."""
-    ref = FINDING_REF.search(item.get("source", "")) or FINDING_REF.search(item.get("claim", ""))
+def check(item: Evidence, corpus: Corpus) -> tuple[bool, str]:
+    """(cited?, why not) for one evidence item."""
+    ref = FINDING_REF.search(item.source) or FINDING_REF.search(item.claim)
     if ref and 1 <= int(ref.group(1)) <= corpus.findings:
         return True, ""
-    tokens = specific_tokens(f"{item.get('claim', '')} {item.get('source', '')}")
+    tokens = specific_tokens(f"{item.claim} {item.source}")
     if not tokens:
         return False, "names no object, value or reason that could be checked"
     found = [t for t in tokens if corpus.has(t)]
@@ -69,13 +71,14 @@ def check(item: dict[str, str], corpus: Corpus) -> tuple[bool, str]:
     return False, f"not in any analyzer finding or tool result: {', '.join(missing)}"
 
 
-def split_cited(items: list[dict[str, str]], corpus: Corpus) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(cited items, uncited items with a ``why``)."""
-    kept, flagged = [], []
+def split_cited(items: list[Evidence], corpus: Corpus) -> tuple[list[Evidence], list[tuple[Evidence, str]]]:
+    """(cited items, uncited items with why they are not cited)."""
+    kept: list[Evidence] = []
+    flagged: list[tuple[Evidence, str]] = []
     for item in items:
         ok, why = check(item, corpus)
         if ok:
             kept.append(item)
         else:
-            flagged.append({**item, "why": why})
+            flagged.append((item, why))
     return kept, flagged

@@ -10,10 +10,15 @@ findings about what the question names before the rest. The same draft is the an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from agents.sre.analyzers import AnalyzerFinding
+from opsquad.answers import Evidence, Step
 from opsquad.findings import Finding, K8sLocation, Severity
+
+ItemT = TypeVar("ItemT")
 
 # Lower = more likely the cause than a symptom. Problems not listed (Warning event reasons) rank as EVENT.
 PRIORITY: dict[str, int] = {
@@ -102,46 +107,54 @@ class Draft:
 
     chosen: AnalyzerFinding | None
     root_cause: str
-    evidence: list[dict[str, str]] = field(default_factory=list)
-    remediation: list[dict[str, str]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    remediation: list[Step] = field(default_factory=list)
     confidence: float = 0.0
 
 
-def dedupe(items: list[dict[str, str]], *keys: str) -> list[dict[str, str]]:
-    """Keep the first item of each (keys) value, in order."""
-    seen: set[tuple[str, ...]] = set()
+def dedupe(items: list[ItemT], key: Callable[[ItemT], Hashable]) -> list[ItemT]:
+    """Keep the first item of each ``key`` value, in order."""
+    seen: set[Hashable] = set()
     out = []
     for item in items:
-        key = tuple(item.get(k, "") for k in keys)
-        if key not in seen:
-            seen.add(key)
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
             out.append(item)
     return out
+
+
+def by_claim(e: Evidence) -> str:
+    return e.claim
+
+
+def by_command_and_step(s: Step) -> tuple[str, str]:
+    return (s.command, s.step)
 
 
 def source_of(f: AnalyzerFinding) -> str:
     return f"analyzer {f.analyzer}: {f.ref}"
 
 
-def evidence_for(chosen: AnalyzerFinding, ranked: list[AnalyzerFinding]) -> list[dict[str, str]]:
-    items = [{"claim": chosen.message, "source": source_of(chosen)}]
-    items += [{"claim": line, "source": source_of(chosen)} for line in chosen.evidence[:6]]
+def evidence_for(chosen: AnalyzerFinding, ranked: list[AnalyzerFinding]) -> list[Evidence]:
+    items = [Evidence(claim=chosen.message, source=source_of(chosen))]
+    items += [Evidence(claim=line, source=source_of(chosen)) for line in chosen.evidence[:6]]
     for f in related(chosen, ranked):
-        items.append({"claim": f.message, "source": source_of(f)})
-        items += [{"claim": line, "source": source_of(f)} for line in f.evidence[:1]]
-    return dedupe(items, "claim")
+        items.append(Evidence(claim=f.message, source=source_of(f)))
+        items += [Evidence(claim=line, source=source_of(f)) for line in f.evidence[:1]]
+    return dedupe(items, by_claim)
 
 
-def remediation_for(chosen: AnalyzerFinding, ranked: list[AnalyzerFinding]) -> list[dict[str, str]]:
+def remediation_for(chosen: AnalyzerFinding, ranked: list[AnalyzerFinding]) -> list[Step]:
     """The analyzers' own steps: the chosen finding's, then a rollback when a bad rollout sits beside it."""
-    steps: list[dict[str, str]] = []
+    steps: list[Step] = []
     for f in [chosen, *related(chosen, ranked)]:
         if f is not chosen and not (f.problem in ("RecentRollout", "ProgressDeadlineExceeded")
                                     and f.severity == Severity.high):
             continue
         if f.remediation or f.command:
-            steps.append({"step": f.remediation or f.message, "command": f.command})
-    return dedupe(steps, "command", "step")
+            steps.append(Step(step=f.remediation or f.message, command=f.command))
+    return dedupe(steps, by_command_and_step)
 
 
 def draft(findings: list[AnalyzerFinding], question: str) -> Draft:

@@ -18,6 +18,7 @@ from agents.sre.analyzers import AnalyzerFinding
 from agents.sre.analyzers.base import quantity
 from agents.sre.context import related, workload
 from opsquad import policy
+from opsquad.answers import Evidence, Step, ToolCall
 from tools.base import ToolResult, ToolStatus
 from tools.kubernetes import KubernetesParams
 from tools.kubernetes_write import KubernetesWriteParams
@@ -53,27 +54,26 @@ def _log_lines(result: ToolResult) -> list[str]:
 
 
 def follow_up_reads(run: AgentRun, chosen: AnalyzerFinding | None, ranked: list[AnalyzerFinding],
-                    transcript: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, str]]]:
+                    transcript: list[ToolCall]) -> tuple[list[str], list[Evidence]]:
     """Read what the chosen finding calls for; returns (text for the model, evidence items from the logs)."""
     if chosen is None or "kubernetes" not in run.tools:
         return [], []
     texts: list[str] = []
-    evidence: list[dict[str, str]] = []
+    evidence: list[Evidence] = []
     for params in _log_targets(chosen, ranked, run.request.namespace):
         result = run.call_tool("kubernetes", params)
         if result.status == ToolStatus.error and params.previous:  # no previous instance: read the current one
-            transcript.append({"tool": "kubernetes", "args": params.model_dump(mode="json"),
-                               "status": result.status.value})
+            transcript.append(ToolCall.of("kubernetes", params, result))
             params = params.model_copy(update={"previous": False})
             result = run.call_tool("kubernetes", params)
-        transcript.append({"tool": "kubernetes", "args": params.model_dump(mode="json"), "status": result.status.value})
+        transcript.append(ToolCall.of("kubernetes", params, result))
         lines = _log_lines(result) if result.status == ToolStatus.ok else []
         if not lines:
             continue
         pod = str((result.data or {}).get("pod") or params.name)
         where = f"kubernetes logs {pod} -n {params.namespace}" + (" --previous" if params.previous else "")
         texts.append(f"{where}:\n" + "\n".join(f"   {line}" for line in lines))
-        evidence += [{"claim": f"log line {line}", "source": where} for line in lines[-2:]]
+        evidence += [Evidence(claim=f"log line {line}", source=where) for line in lines[-2:]]
     return texts, evidence
 
 
@@ -98,7 +98,7 @@ def proposal(chosen: AnalyzerFinding, ranked: list[AnalyzerFinding]) -> Kubernet
 
 
 def propose_write(run: AgentRun, chosen: AnalyzerFinding | None, ranked: list[AnalyzerFinding],
-                  transcript: list[dict[str, Any]]) -> dict[str, str] | None:
+                  transcript: list[ToolCall]) -> Step | None:
     """Queue the remedying write for approval when the agent is granted ``kubernetes_write``; returns the
     remediation step (with the exact kubectl command and the patch) it stands for."""
     if chosen is None or "kubernetes_write" not in run.tools:
@@ -106,11 +106,10 @@ def propose_write(run: AgentRun, chosen: AnalyzerFinding | None, ranked: list[An
     if any(a.tool == "kubernetes_write" for a in run.proposed):
         return None  # the model proposed one already
     params = proposal(chosen, ranked)
-    if params is None or policy.check(run.cfg, "kubernetes_write", True, params).outcome == "deny":
+    if params is None or policy.check(run.agent_config, "kubernetes_write", True, params).outcome == "deny":
         return None
     result = run.call_tool("kubernetes_write", params)
-    transcript.append({"tool": "kubernetes_write", "args": params.model_dump(mode="json"),
-                       "status": result.status.value})
+    transcript.append(ToolCall.of("kubernetes_write", params, result))
     if result.status != ToolStatus.approval_required:
         return None
     action = run.proposed[-1]
@@ -118,6 +117,6 @@ def propose_write(run: AgentRun, chosen: AnalyzerFinding | None, ranked: list[An
         dry: dict[str, Any] = json.loads(action.dry_run)
     except ValueError:
         dry = {}
-    return {"step": f"{params.action} {params.kind}/{params.name} is queued for approval as {action.id} "
-                    f"(opsquad approve {run.request.run_id}); it runs only after a human approves it",
-            "command": str(dry.get("kubectl") or ""), "patch": str(dry.get("diff") or action.dry_run)[:1500]}
+    return Step(step=f"{params.action} {params.kind}/{params.name} is queued for approval as {action.id} "
+                     f"(opsquad approve {run.request.run_id}); it runs only after a human approves it",
+                command=str(dry.get("kubectl") or ""), patch=str(dry.get("diff") or action.dry_run)[:1500])

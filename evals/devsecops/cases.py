@@ -7,13 +7,13 @@ rule would report and the line it would flag.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from opsquad.cwe import normalize_cwe as normalize_cwe  # re-exported: checks.py reads Bandit's ids with it
 from opsquad.errors import OpsquadError
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -103,12 +103,3 @@ def pair_count(cases: list[Case]) -> int:
     return total
 
 
-_CWE_RE = re.compile(r"CWE-(\d+)", re.I)
-
-
-def normalize_cwe(value: object) -> str | None:
-    """``89``, ``"89"``, ``"CWE-89: SQL Injection"`` → ``"CWE-89"``; anything else → None."""
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return f"CWE-{int(value)}" if int(value) > 0 else None
-    m = _CWE_RE.search(str(value))
-    return f"CWE-{int(m.group(1))}" if m else None

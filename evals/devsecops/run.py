@@ -31,6 +31,7 @@ from opsquad.config import load_config
 from opsquad.errors import OpsquadError
 from opsquad.findings import FileLocation, Finding, Severity
 from opsquad.request import Request
+from tools.registry import TOOLS
 
 AGENT = "devsecops"
 VIEWS = ("before", "after", "after_default")
@@ -96,7 +97,7 @@ def run_eval(cases_dir: Path | None = None, triage: bool = True, config_path: Pa
     from workflows.services import Services, litellm_factory
 
     cases = load_cases(cases_dir)
-    config = load_config(config_path)
+    config = load_config(config_path, known_tools=TOOLS)
     if AGENT not in config.agents:
         raise OpsquadError(f"the config has no '{AGENT}' agent to evaluate")
     if triage:

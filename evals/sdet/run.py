@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from opsquad.answers import TestgenAnswer
 from tools import mutation
 from tools.coverage_run import measure
 from tools.pytest_sandbox import Sandbox
@@ -143,13 +144,13 @@ def own_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, mutate:
 
 
 def opsquad_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, budget: float, mutate: bool,
-                generate: Callable[[Path, float], dict[str, Any]]) -> Row:
+                generate: Callable[[Path, float], TestgenAnswer]) -> Row:
     row = Row(name, "opsquad")
     project = library_copy(unpacked, case, work / "gen")
     started = time.perf_counter()
     answer = generate(project, budget)
     row.wall_s = round(time.perf_counter() - started, 1)
-    row.extra = {"funnel": answer.get("funnel"), "time_s": answer.get("time_s"), "discarded": answer.get("discarded")}
+    row.extra = {"funnel": answer.funnel.model_dump(), "time_s": answer.time_s, "discarded": answer.discarded}
     score_suite(project, case, row, mutate)
     row.tests = count_tests(project)
     return row
@@ -184,7 +185,7 @@ def pynguin_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, bud
     return row
 
 
-def run_eval(generate: Callable[[Path, float], dict[str, Any]], names: list[str] | None = None,
+def run_eval(generate: Callable[[Path, float], TestgenAnswer], names: list[str] | None = None,
              budget: float = 300, mutate: bool = True, progress: Callable[[str], None] = lambda _m: None,
              pynguin: bool = True) -> list[Row]:
     rows: list[Row] = []

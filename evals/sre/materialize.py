@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evals.sre.harness import ControlPlane, Exporter, FakeKubelet, Prometheus, wait_until
 from evals.sre.scenario import Metrics, PodRule, Scenario
-from tests.support.harness._proc import wait_until
-from tests.support.harness.kube import ControlPlane
-from tests.support.harness.kubelet import FakeKubelet
-from tests.support.harness.prom import Exporter, Prometheus
 
 TIMEOUT = 90.0
 CLUSTER_SCOPED = {"StorageClass", "PersistentVolume", "Namespace", "Node"}

@@ -21,17 +21,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evals.sre.harness import ControlPlane, FakeKubelet, ensure_binaries
 from evals.sre.materialize import materialize
 from evals.sre.report import format_table
 from evals.sre.scenario import Scenario, load_cases
 from evals.sre.scoring import score, score_baseline
+from opsquad.answers import SreAnswer
 from opsquad.audit import AuditLog
 from opsquad.config import OpsquadConfig, ToolGrant, load_config
 from opsquad.errors import OpsquadError
 from opsquad.model.protocol import Completion, Message
 from opsquad.request import Request
-from tests.support.harness.kube import ControlPlane, ensure_binaries
-from tests.support.harness.kubelet import FakeKubelet
+from tools.registry import TOOLS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGENT = "sre"
@@ -52,7 +53,7 @@ class NoModel:
 def eval_config(config_path: Path | None) -> OpsquadConfig:
     """agents.yaml with the SRE agent granted read-only Kubernetes (all namespaces) and Prometheus, and no default
     Prometheus URL: a scenario without metrics has none (its investigation reports Prometheus as not checked)."""
-    config = load_config(config_path or REPO_ROOT / "agents.yaml")
+    config = load_config(config_path or REPO_ROOT / "agents.yaml", known_tools=TOOLS)
     agent = config.agents[AGENT]
     agent.tools = {"kubernetes": ToolGrant(verbs=["read"], namespaces=["*"]), "prometheus": ToolGrant()}
     config.tools.prometheus.url = ""
@@ -76,14 +77,16 @@ def _investigate(s: Scenario, plane: ControlPlane, kubelet: FakeKubelet, service
         seconds = time.monotonic() - started
     finally:
         live.stop()
-    answer: dict[str, Any] = dict(result.report.answer or {})
+    answer = result.report.answer
+    if not isinstance(answer, SreAnswer):
+        raise OpsquadError(f"scenario {s.name}: the oncall workflow gave no investigation answer")
     events = plane.rest("GET", f"/api/v1/namespaces/{s.namespace}/events")["items"]
     got, base = score(s, answer), score_baseline(s, events)
     return {"name": s.name, "tag": s.tag, "class": s.incident_class, "passed": got.passed,
             "missing": got.missing_facts + [f"remediation: {r}" for r in got.missing_remediation],
-            "seconds": round(seconds, 1), "tool_calls": len(answer.get("tool_calls") or []),
-            "root_cause": str(answer.get("root_cause") or "")[:300], "confidence": answer.get("confidence"),
-            "answered_by": answer.get("answered_by"), "cause": answer.get("cause"),
+            "seconds": round(seconds, 1), "tool_calls": len(answer.tool_calls),
+            "root_cause": answer.root_cause[:300], "confidence": answer.confidence,
+            "answered_by": answer.answered_by, "cause": answer.cause.model_dump() if answer.cause else None,
             "baseline_passed": base.passed, "baseline_missing": base.missing_facts}
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evals.sre.scenario import Scenario
+from opsquad.answers import SreAnswer
 
 
 @dataclass
@@ -23,37 +24,30 @@ class Score:
     missing_remediation: list[str] = field(default_factory=list)
 
 
-def answer_text(answer: dict[str, Any]) -> str:
-    parts = [str(answer.get("root_cause") or "")]
-    for e in answer.get("evidence") or []:
-        if isinstance(e, dict) and e.get("cited", True):
-            parts += [str(e.get("claim", "")), str(e.get("source", ""))]
-        elif isinstance(e, str):
-            parts.append(e)
+def answer_text(answer: SreAnswer) -> str:
+    """The root cause and the cited evidence: what a reader may take as established."""
+    parts = [answer.root_cause]
+    for e in answer.evidence:
+        if e.cited:
+            parts += [e.claim, e.source]
     return "\n".join(parts)
 
 
-def remediation_text(answer: dict[str, Any]) -> str:
-    parts = []
-    for s in answer.get("remediation") or []:
-        if isinstance(s, dict):
-            parts += [str(s.get(k, "")) for k in ("step", "command", "patch")]
-        else:
-            parts.append(str(s))
-    return "\n".join(parts)
+def remediation_text(answer: SreAnswer) -> str:
+    return "\n".join(part for s in answer.remediation for part in (s.step, s.command, s.patch or ""))
 
 
 def _missing(patterns: list[str], text: str) -> list[str]:
     return [p for p in patterns if not re.search(p, text, re.IGNORECASE)]
 
 
-def score(s: Scenario, answer: dict[str, Any]) -> Score:
+def score(s: Scenario, answer: SreAnswer) -> Score:
     facts = _missing(s.expect.facts, answer_text(answer))
     remediation = _missing(s.expect.remediation, remediation_text(answer))
     return Score(not facts and not remediation, facts, remediation)
 
 
-def baseline_answer(events: list[dict[str, Any]]) -> dict[str, Any]:
+def baseline_answer(events: list[dict[str, Any]]) -> SreAnswer:
     """All Warning events of the namespace as the "answer", oldest first."""
     lines = []
     for ev in sorted(events, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or "")):
@@ -61,7 +55,7 @@ def baseline_answer(events: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         inv = ev.get("involvedObject") or {}
         lines.append(f"{ev.get('reason')} {str(inv.get('kind', '')).lower()}/{inv.get('name')}: {ev.get('message')}")
-    return {"root_cause": "\n".join(lines), "evidence": [], "remediation": []}
+    return SreAnswer(root_cause="\n".join(lines), confidence=0.0)
 
 
 def score_baseline(s: Scenario, events: list[dict[str, Any]]) -> Score:

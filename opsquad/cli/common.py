@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,7 +15,12 @@ from rich.console import Console
 from opsquad.audit import AuditLog
 from opsquad.config import OpsquadConfig, load_config
 from opsquad.errors import OpsquadError
-from opsquad.findings import Report
+from opsquad.findings import Report, Severity
+
+if TYPE_CHECKING:
+    from opsquad.request import Request
+    from workflows.dispatch import RunResult
+    from workflows.services import Services
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -24,7 +30,9 @@ OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here ins
 
 
 def get_config(path: Path | None) -> OpsquadConfig:
-    return load_config(path)
+    from tools.registry import TOOLS
+
+    return load_config(path, known_tools=set(TOOLS))
 
 
 def audit_log(config: OpsquadConfig) -> AuditLog:
@@ -68,3 +76,63 @@ def write_output(report: Report, fmt: str, output: Path | None) -> None:
 def exit_code(report: Report, config: OpsquadConfig, workflow: str) -> int:
     wf = config.workflows.get(workflow)
     return 1 if wf and report.fails(wf.fail_on) else 0
+
+
+def services_for(config: OpsquadConfig, update: Callable[[str], None], audit: AuditLog | None = None) -> Services:
+    """The one place a command builds the services a run needs (the local model reports progress to ``update``)."""
+    from workflows.services import Services, litellm_factory
+
+    return Services(config=config, audit=audit or audit_log(config), make_model=litellm_factory(config, update),
+                    progress=update)
+
+
+def parse_fail_on(value: str) -> Severity | None:
+    """``--fail-on``: a severity, or ``none`` for never failing."""
+    if value == "none":
+        return None
+    try:
+        return Severity(value)
+    except ValueError:
+        raise OpsquadError(f"--fail-on must be one of {', '.join(Severity)} or none, not '{value}'") from None
+
+
+def git_range(repo: Path, base: str | None, head: str | None) -> tuple[str, str | None, str | None]:
+    """The repository root and a checked base..head (both refs, or neither)."""
+    from tools import git
+
+    root = git.repo_root(repo)
+    if (base is None) != (head is None):
+        raise OpsquadError("give both --base and --head, or neither")
+    if base and head:
+        git.resolve_ref(root, base)
+        git.resolve_ref(root, head)
+    return str(root), base, head
+
+
+def run_request(request: Request, config_path: Path | None, fmt: str, output: Path | None, *,
+                fail_on: str | None = None, gate: bool = True,
+                check: Callable[[RunResult], None] | None = None, label: str | None = None) -> None:
+    """Dispatch one request, write its report and exit with the workflow's gate (0 without ``gate``).
+
+    ``check`` sees the result before anything is written, so a command can turn an empty answer into an error.
+    """
+    from workflows.dispatch import dispatch
+
+    config = get_config(config_path)
+    if fail_on is not None and (wf := config.workflows.get(request.workflow)) is not None:
+        wf.fail_on = parse_fail_on(fail_on)
+    with progress(label or f"opsquad {request.workflow}") as update:
+        result = dispatch(request, services_for(config, update))
+    if check is not None:
+        check(result)
+    write_output(result.report, fmt, output)
+    if request.options.get("update_baseline"):
+        from opsquad import baseline
+
+        path = Path(str(request.options["baseline"]))
+        count = baseline.write(path, result.report.findings, baseline.load(path))
+        err_console.print(f"baseline {path}: {count} fingerprint(s)", markup=False)
+    if result.awaiting_approval:
+        err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
+                          markup=False)
+    raise typer.Exit(exit_code(result.report, config, request.workflow) if gate else 0)

@@ -48,19 +48,22 @@ def sdet(
     import dataclasses
 
     from evals.sdet.run import format_table, pynguin_exe, run_eval
-    from opsquad.cli.common import audit_log, get_config
+    from opsquad.answers import TestgenAnswer
+    from opsquad.cli.common import get_config, services_for
     from opsquad.request import Request
     from workflows.dispatch import dispatch
-    from workflows.services import Services, litellm_factory
 
     cfg = get_config(config)
     with progress_ctx("opsquad eval sdet") as update:
-        services = Services(config=cfg, audit=audit_log(cfg), make_model=litellm_factory(cfg, update), progress=update)
+        services = services_for(cfg, update)
 
-        def generate(project: Path, seconds: float) -> dict[str, object]:
+        def generate(project: Path, seconds: float) -> TestgenAnswer:
             req = Request(workflow="testgen", options={"path": str(project), "out": str(project / "tests"),
                                                         "budget": seconds})
-            return dict(dispatch(req, services).report.answer or {})
+            report = dispatch(req, services).report
+            if isinstance(report.answer, TestgenAnswer):
+                return report.answer
+            return TestgenAnswer.nothing("; ".join(x for n in report.notes for x in n.not_checked) or "no answer")
 
         rows = run_eval(generate, case or None, budget, not no_mutation, update, pynguin=not no_pynguin)
     if as_json:

@@ -12,14 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from opsquad.cli.common import ConfigOpt, audit_log, err_console, get_config
+from opsquad.cli.common import ConfigOpt, err_console, get_config, parse_fail_on, services_for
 from opsquad.cli.common import progress as progress_ctx
 from opsquad.config import OpsquadConfig, PathGGUF, PresetGGUF
 from opsquad.errors import ConfigError, OpsquadError
 from opsquad.findings import Severity
+
+if TYPE_CHECKING:
+    from workflows.github.review import ReviewOutcome
 
 app = typer.Typer(help="Run opsquad in GitHub Actions: review a pull request and publish the result.",
                   no_args_is_help=True)
@@ -55,14 +59,7 @@ def _workflow_overrides(cfg: OpsquadConfig, workflow: str, agents: str | None, m
             raise ConfigError(f"--model: unknown model alias '{model}' (agents.yaml has: {', '.join(cfg.models)})")
         for name in wf.agents:
             cfg.agents[name].model = model
-    if fail_on is None or fail_on == "":
-        return wf.fail_on
-    if fail_on == "none":
-        return None
-    try:
-        return Severity(fail_on)
-    except ValueError:
-        raise OpsquadError(f"--fail-on must be one of {', '.join(Severity)} or none, not '{fail_on}'") from None
+    return wf.fail_on if fail_on is None or fail_on == "" else parse_fail_on(fail_on)
 
 
 def _write_outputs(path: Path | None, values: dict[str, str]) -> None:
@@ -97,10 +94,8 @@ def review(
     step_summary: Path | None = typer.Option(None, "--step-summary", envvar="GITHUB_STEP_SUMMARY", hidden=True),
 ) -> None:
     """Review a pull request from its event payload and publish a sticky summary and inline comments."""
-    from workflows.formatters import render
     from workflows.github.event import check_event_name, load_event
     from workflows.github.review import ReviewOptions, outputs, review_pull_request
-    from workflows.services import Services, litellm_factory
 
     check_event_name(event_name)  # before anything runs: never review untrusted code with a write token
     if event is None:
@@ -116,11 +111,37 @@ def review(
     err_console.print(f"opsquad: reviewing {pr.repo}#{pr.number} {pr.base_sha[:7]}..{pr.head_sha[:7]}",
                       markup=False, highlight=False)
     with progress_ctx("opsquad github review") as update:
-        services = Services(config=cfg, audit=audit_log(cfg), make_model=litellm_factory(cfg, update),
-                            progress=update)
-        outcome = review_pull_request(pr, services, opts, log=update)
-    report = outcome.result.report
-    err_console.print(render(report, "text"), markup=False, highlight=False)
+        outcome = review_pull_request(pr, services_for(cfg, update), opts, log=update)
+    _print_outcome(outcome)
+    _write_outputs(github_output, outputs(outcome))
+    _append_step_summary(step_summary, outcome)
+    _gate(outcome, gate)
+
+
+def _append_step_summary(path: Path | None, outcome: ReviewOutcome) -> None:
+    from workflows.formatters import render
+
+    if path is not None and str(path):
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(render(outcome.result.report, "markdown") + "\n")
+
+
+def _gate(outcome: ReviewOutcome, gate: Severity | None) -> NoReturn:
+    """Exit with the review's status; a fatal publishing error is one line and exit 2 after everything is written."""
+    if outcome.publish_fatal:  # outputs and SARIF are written: the upload step can still run
+        raise OpsquadError(outcome.publish_error)
+    if outcome.exit_code and gate is not None:
+        failing = sum(1 for f in outcome.result.report.active() if f.severity.at_least(gate))
+        err_console.print(f"opsquad: {failing} finding(s) at or above fail_on '{gate.value}': failing the job",
+                          markup=False)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _print_outcome(outcome: ReviewOutcome) -> None:
+    """The report as text on stderr (the job log), where the SARIF went, and what was published."""
+    from workflows.formatters import render
+
+    err_console.print(render(outcome.result.report, "text"), markup=False, highlight=False)
     err_console.print(f"wrote sarif report to {outcome.sarif}", markup=False)
     if outcome.publish_error and not outcome.publish_fatal:
         _warn(outcome.publish_error)
@@ -129,17 +150,6 @@ def review(
         err_console.print(f"published: summary {'created' if p.created else 'updated'} {p.summary_url}; "
                           f"{p.inline_posted} inline comment(s), {len(p.plan.new)} new, "
                           f"{len(p.plan.resolved_now)} resolved", markup=False)
-    _write_outputs(github_output, outputs(outcome))
-    if step_summary is not None and str(step_summary):
-        with step_summary.open("a", encoding="utf-8") as fh:
-            fh.write(render(report, "markdown") + "\n")
-    if outcome.publish_fatal:  # outputs and SARIF are written: the upload step can still run
-        raise OpsquadError(outcome.publish_error)
-    if outcome.exit_code and gate is not None:
-        failing = sum(1 for f in report.active() if f.severity.at_least(gate))
-        err_console.print(f"opsquad: {failing} finding(s) at or above fail_on '{gate.value}': failing the job",
-                          markup=False)
-    raise typer.Exit(outcome.exit_code)
 
 
 def _model_sha(cfg: OpsquadConfig, alias: str) -> str:

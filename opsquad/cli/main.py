@@ -6,9 +6,11 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from opsquad.answers import SreAnswer
 from opsquad.cli import config_cmd, eval_cmd, github_cmd, model_cmd, runs_cmd, testgen_cmd
 from opsquad.cli.common import (
     ConfigOpt,
@@ -16,14 +18,16 @@ from opsquad.cli.common import (
     OutputOpt,
     audit_log,
     err_console,
-    exit_code,
     get_config,
-    write_output,
+    git_range,
+    run_request,
+    services_for,
 )
-from opsquad.cli.common import progress as progress_ctx
 from opsquad.errors import OpsquadError
-from opsquad.findings import Severity
 from opsquad.request import Request
+
+if TYPE_CHECKING:
+    from workflows.dispatch import RunResult
 
 app = typer.Typer(
     name="opsquad",
@@ -50,36 +54,6 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
-def _run(request: Request, config_path: Path | None, fmt: str, output: Path | None,
-         fail_on: str | None = None, gate: bool = True) -> None:
-    from workflows.dispatch import dispatch
-    from workflows.services import Services, litellm_factory
-
-    config = get_config(config_path)
-    if fail_on is not None:
-        wf = config.workflows.get(request.workflow)
-        if wf is not None:
-            try:
-                wf.fail_on = None if fail_on == "none" else Severity(fail_on)
-            except ValueError:
-                raise OpsquadError(f"--fail-on must be one of {', '.join(Severity)} or none") from None
-    audit = audit_log(config)
-    with progress_ctx(f"opsquad {request.workflow}") as update:
-        services = Services(config=config, audit=audit, make_model=litellm_factory(config, update), progress=update)
-        result = dispatch(request, services)
-    write_output(result.report, fmt, output)
-    if request.options.get("update_baseline"):
-        from opsquad import baseline
-
-        path = Path(str(request.options["baseline"]))
-        count = baseline.write(path, result.report.findings, baseline.load(path))
-        err_console.print(f"baseline {path}: {count} fingerprint(s)", markup=False)
-    if result.awaiting_approval:
-        err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
-                          markup=False)
-    raise typer.Exit(exit_code(result.report, config, request.workflow) if gate else 0)
-
-
 BaselineOpt = typer.Option(None, "--baseline", help="Fingerprints of answered findings (default: "
                            "<repo>/.opsquad-baseline.json when present).")
 UpdateBaselineOpt = typer.Option(False, "--update-baseline", help="Write every finding of this run into the baseline.")
@@ -96,18 +70,6 @@ def _scan_options(root: Path, no_triage: bool, no_fix: bool, baseline: Path | No
         options["baseline"] = str(path.resolve())
         options["update_baseline"] = update
     return options
-
-
-def _git_args(repo: Path, base: str | None, head: str | None) -> tuple[str, str | None, str | None]:
-    from tools import git
-
-    root = git.repo_root(repo)
-    if (base is None) != (head is None):
-        raise OpsquadError("give both --base and --head, or neither")
-    if base and head:
-        git.resolve_ref(root, base)
-        git.resolve_ref(root, head)
-    return str(root), base, head
 
 
 @app.command()
@@ -127,10 +89,10 @@ def review(
     update_baseline: bool = UpdateBaselineOpt,
 ) -> None:
     """Review a change (base..head) with the pr_review agents: security findings and untested code."""
-    root, b, h = _git_args(repo, base, head)
+    root, b, h = git_range(repo, base, head)
     req = Request(workflow=workflow, repo=root, base=b, head=h, all_lines=all_lines,
                   options=_scan_options(Path(root), no_triage, no_fix, baseline, update_baseline))
-    _run(req, config, _check_format(fmt), output, fail_on)
+    run_request(req, config, _check_format(fmt), output, fail_on=fail_on)
 
 
 @app.command()
@@ -156,14 +118,14 @@ def scan(
     where = path.resolve() if path.is_dir() else path.resolve().parent
     options = _scan_options(where, no_triage, no_fix, baseline, update_baseline, min_confidence)
     if base or head:
-        root, b, h = _git_args(path, base, head)
+        root, b, h = git_range(path, base, head)
         req = Request(workflow="scan", repo=root, base=b, head=h, all_lines=all_lines, options=options)
     else:
         target = path.resolve()
         root_dir = target if target.is_dir() else target.parent
         req = Request(workflow="scan", repo=str(root_dir), paths=[] if target.is_dir() else [target.name],
                       options=options)
-    _run(req, config, _check_format(fmt), output, fail_on)
+    run_request(req, config, _check_format(fmt), output, fail_on=fail_on)
 
 
 @app.command()
@@ -182,9 +144,6 @@ def investigate(
 ) -> None:
     """Investigate an incident with the SRE agent: analyzers first, then the model explains (read-only; a
     proposed write waits for `opsquad approve`). Exit 2 when nothing at all could be read."""
-    from workflows.dispatch import dispatch
-    from workflows.services import Services, litellm_factory
-
     if fmt not in ("text", "json", "markdown"):
         raise OpsquadError(f"--format must be one of text, json, markdown, not '{fmt}'")
     opts: dict[str, object] = {}
@@ -197,20 +156,15 @@ def investigate(
     if context:
         opts["context"] = context
     req = Request(workflow="oncall", question=question, namespace=namespace, options=opts)
-    cfg = get_config(config)
-    with progress_ctx("opsquad investigate") as update:
-        services = Services(config=cfg, audit=audit_log(cfg), make_model=litellm_factory(cfg, update), progress=update)
-        result = dispatch(req, services)
-    answer = result.report.answer or {}
-    if answer.get("nothing_readable"):
-        not_checked = answer.get("not_checked")
-        reasons = "; ".join(str(x) for x in not_checked if x) if isinstance(not_checked, list) else ""
+    run_request(req, config, fmt, output, check=_something_read, label="opsquad investigate")
+
+
+def _something_read(result: RunResult) -> None:
+    """An investigation that could read no source at all is an error (exit 2), not an empty report."""
+    answer = result.report.answer
+    if isinstance(answer, SreAnswer) and answer.nothing_readable:
+        reasons = "; ".join(x for x in answer.not_checked if x)
         raise OpsquadError(f"nothing could be read: {reasons or 'no source configured'}")
-    write_output(result.report, fmt, output)
-    if result.awaiting_approval:
-        err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
-                          markup=False)
-    raise typer.Exit(exit_code(result.report, cfg, req.workflow))
 
 
 @app.command()
@@ -230,7 +184,7 @@ def demo(
         base, head = create_example_repo(repo)
         err_console.print(f"example change: {repo} ({base}..{head})", markup=False)
         req = Request(workflow="pr_review", repo=str(repo), base=base, head=head)
-        _run(req, config, _check_format(fmt), output, gate=False)  # findings are the point of a demo: exit 0
+        run_request(req, config, _check_format(fmt), output, gate=False)  # findings are the point of a demo: exit 0
 
 
 @app.command()
@@ -253,7 +207,7 @@ def serve(
 
     from opsquad.serve import SlackSettings, create_app
     from opsquad.serve.app import warm_models
-    from workflows.services import Services, litellm_factory
+    from workflows.services import Services
 
     if log_level not in ("debug", "info", "warning", "error"):
         raise OpsquadError(f"--log-level must be debug, info, warning or error, not '{log_level}'")
@@ -264,7 +218,7 @@ def serve(
     audit = audit_log(cfg)
 
     def services(progress: Callable[[str], None]) -> Services:
-        return Services(config=cfg, audit=audit, make_model=litellm_factory(cfg, progress), progress=progress)
+        return services_for(cfg, progress, audit)
 
     application = create_app(cfg, services, slack=slack, alert_token=alert_token, on_startup=[lambda: warm_models(cfg)])
     if host not in ("127.0.0.1", "localhost", "::1") and not alert_token:

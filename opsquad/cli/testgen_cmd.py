@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsquad.cli.common import ConfigOpt, OutputOpt
+from opsquad.cli.common import ConfigOpt, OutputOpt, git_range, run_request
 from opsquad.errors import OpsquadError
 from opsquad.request import Request
 
@@ -25,8 +25,6 @@ def testgen(
     output: Path | None = OutputOpt,
 ) -> None:
     """Generate pytest tests; keep those that pass 5/5 and add coverage (the project is untouched without --write)."""
-    from opsquad.cli.main import _git_args, _run
-
     if fmt not in ("text", "json"):
         raise OpsquadError(f"--format must be text or json, not '{fmt}'")
     if sum(x is not None for x in (module, file, base)) > 1:
@@ -45,5 +43,6 @@ def testgen(
         options["file"] = str(file)
     repo, b, h = None, None, None
     if base is not None:
-        repo, b, h = _git_args(path, base, head or "HEAD")
-    _run(Request(workflow="testgen", repo=repo, base=b, head=h, options=options), config, fmt, output, gate=False)
+        repo, b, h = git_range(path, base, head or "HEAD")
+    run_request(Request(workflow="testgen", repo=repo, base=b, head=h, options=options), config, fmt, output,
+                gate=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -83,6 +83,23 @@ def create_app(config: OpsquadConfig, services_factory: ServicesFactory, *, slac
                           f"{', '.join(config.workflows) or 'none'})")
     metrics = Metrics()
     runner = Runner(services_factory, metrics, config.serve.workers)
+    bot = _slack_bot(config, slack, runner, metrics)
+    receiver = AlertReceiver(runner, metrics, config.serve.workflow, slack=bot,
+                             channel=config.serve.alert_channel, token=alert_token)
+    probe = readiness or (lambda: model_readiness(config))
+    routes = [*_probe_routes(config, metrics, probe), Route("/alertmanager", receiver.endpoint, methods=["POST"]),
+              *_slack_routes(bot, slack)]
+    app = Starlette(routes=routes, lifespan=_lifespan(runner, bot, slack, on_startup))
+    app.state.runner = runner
+    app.state.metrics = metrics
+    app.state.slack = bot
+    app.state.alerts = receiver
+    return app
+
+
+def _slack_bot(config: OpsquadConfig, slack: SlackSettings | None, runner: Runner,
+               metrics: Metrics) -> SlackBot | None:
+    """The Slack bot when Slack is configured (its auth.test runs here), logging what is served without it."""
     conversations = Conversations(config)
     bot = SlackBot(slack, config, runner, conversations, metrics) if slack else None
     if bot is None:
@@ -90,9 +107,11 @@ def create_app(config: OpsquadConfig, services_factory: ServicesFactory, *, slac
                     "routes")
     elif config.serve.alert_channel is None:
         log.info("serve.alert_channel is not set: alert investigations are recorded but not posted to Slack")
-    receiver = AlertReceiver(runner, metrics, config.serve.workflow, slack=bot,
-                             channel=config.serve.alert_channel, token=alert_token)
-    probe = readiness or (lambda: model_readiness(config))
+    return bot
+
+
+def _probe_routes(config: OpsquadConfig, metrics: Metrics, probe: Readiness) -> list[Route]:
+    """``GET /healthz``, ``/readyz`` and ``/metrics``."""
 
     async def healthz(_request: HttpRequest) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -107,21 +126,30 @@ def create_app(config: OpsquadConfig, services_factory: ServicesFactory, *, slac
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
-              Route("/metrics", metrics_endpoint, methods=["GET"]),
-              Route("/alertmanager", receiver.endpoint, methods=["POST"])]
-    if bot is not None and slack is not None and slack.signing_secret:
-        slack_app = bot.app
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"])]
 
-        async def slack_endpoint(request: HttpRequest) -> Response:
-            body = await read_body(request, MAX_SLACK_BODY)
-            if body is None:
-                return JSONResponse({"error": "payload too large"}, status_code=413)
-            bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
-            return to_starlette_response(bolt_response)
 
-        routes += [Route(p, slack_endpoint, methods=["POST"])
-                   for p in ("/slack/events", "/slack/commands", "/slack/interactions")]
+def _slack_routes(bot: SlackBot | None, slack: SlackSettings | None) -> list[Route]:
+    """``POST /slack/events|commands|interactions`` into bolt, when Slack delivers over HTTP (a signing secret)."""
+    if bot is None or slack is None or not slack.signing_secret:
+        return []
+    slack_app = bot.app
+
+    async def slack_endpoint(request: HttpRequest) -> Response:
+        body = await read_body(request, MAX_SLACK_BODY)
+        if body is None:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    return [Route(p, slack_endpoint, methods=["POST"])
+            for p in ("/slack/events", "/slack/commands", "/slack/interactions")]
+
+
+def _lifespan(runner: Runner, bot: SlackBot | None, slack: SlackSettings | None,
+              on_startup: list[Callable[[], None]] | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start-up hooks in threads and Socket Mode (when an app token is set); on shutdown, close it and the runner."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -141,9 +169,4 @@ def create_app(config: OpsquadConfig, services_factory: ServicesFactory, *, slac
                 await run_in_threadpool(socket_mode.close)
             await run_in_threadpool(runner.shutdown)
 
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.runner = runner
-    app.state.metrics = metrics
-    app.state.slack = bot
-    app.state.alerts = receiver
-    return app
+    return lifespan

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsquad.answers import Answer, SreAnswer
 from opsquad.findings import Report
 from opsquad.redact import redact
 from workflows.formatters.json_fmt import redacted
@@ -113,20 +114,17 @@ def error_message(title: str, question: str, line: str, run_id: str = "") -> Mes
     return fit(Message(f"opsquad: the investigation failed: {escape(line)[:500]}", blocks))
 
 
-def _answer_blocks(answer: dict[str, Any], note: str) -> list[Block]:
-    blocks: list[Block] = [section(f"*Root cause*\n{escape(answer.get('root_cause') or '(none given)')}", note)]
-    evidence = [e for e in answer.get("evidence") or [] if isinstance(e, dict)]
-    if evidence:
-        lines = [f"• {escape(e.get('claim', ''))} — _{escape(e.get('source', ''))}_" for e in evidence]
+def _answer_blocks(answer: SreAnswer, note: str) -> list[Block]:
+    blocks: list[Block] = [section(f"*Root cause*\n{escape(answer.root_cause or '(none given)')}", note)]
+    if answer.evidence:
+        lines = [f"• {escape(e.claim)} — _{escape(e.source)}_" for e in answer.evidence]
         blocks.append(section("*Evidence*\n" + "\n".join(lines), note))
-    steps = [s for s in answer.get("remediation") or [] if isinstance(s, dict)]
-    if steps:
-        lines = [f"{i}. {escape(s.get('step', ''))}" + (f" `{escape(s['command'])}`" if s.get("command") else "")
-                 for i, s in enumerate(steps, 1)]
+    if answer.remediation:
+        lines = [f"{i}. {escape(s.step)}" + (f" `{escape(s.command)}`" if s.command else "")
+                 for i, s in enumerate(answer.remediation, 1)]
         blocks.append(section("*Remediation*\n" + "\n".join(lines), note))
-    not_checked = [str(x) for x in answer.get("not_checked") or []]
-    if not_checked:
-        blocks.append(section("*Not checked*\n" + "\n".join(f"• {escape(x)}" for x in not_checked), note))
+    if answer.not_checked:
+        blocks.append(section("*Not checked*\n" + "\n".join(f"• {escape(x)}" for x in answer.not_checked), note))
     return blocks
 
 
@@ -150,14 +148,12 @@ def _action_blocks(run_id: str, actions: list[dict[str, Any]], note: str) -> lis
     return blocks
 
 
-def applied_lines(answer: dict[str, Any]) -> list[str]:
+def applied_lines(answer: Answer | None) -> list[str]:
     """One line per applied (or refused) write of a resumed run."""
     lines = []
-    for item in answer.get("applied") or []:
-        ok = bool(item.get("ok"))
-        err = f": {escape(item['error'])}" if item.get("error") else ""
-        lines.append(f"{':white_check_mark:' if ok else ':x:'} `{escape(item.get('id', '?'))}` "
-                     f"{escape(item.get('status', '?'))}{err}")
+    for item in (answer.applied if answer is not None else None) or []:
+        err = f": {escape(item.error)}" if item.error else ""
+        lines.append(f"{':white_check_mark:' if item.ok else ':x:'} `{escape(item.id)}` {escape(item.status)}{err}")
     return lines
 
 
@@ -169,30 +165,35 @@ def report_message(report: Report, pending_actions: list[dict[str, Any]] | None 
     blocks: list[Block] = [header(f"opsquad: {title}")]
     if question:
         blocks.append(section(f"*Question*\n{escape(question)}", note))
-    answer: dict[str, Any] = dict(clean.answer or {})
-    if answer:
-        blocks += _answer_blocks(answer, note)
+    answer = clean.answer
+    sre = answer if isinstance(answer, SreAnswer) else None
+    if sre is not None:
+        blocks += _answer_blocks(sre, note)
     else:
         blocks.append(section(escape(summary_line(clean)) + "".join(
             f"\n• *{escape(n.agent)}*: {escape(n.summary)}" for n in clean.notes), note))
-    if answer.get("actions") and answer.get("applied") is not None:
-        verdict = "Approved" if answer.get("approved") else "Rejected"
-        lines = applied_lines(answer) if answer.get("approved") else ["nothing was applied"]
-        blocks.append(section(f"*{verdict} by {who(str(answer.get('approved_by', '')))}*\n" + "\n".join(lines), note))
+    if answer is not None and answer.actions and answer.applied is not None:
+        verdict = "Approved" if answer.approved else "Rejected"
+        lines = applied_lines(answer) if answer.approved else ["nothing was applied"]
+        blocks.append(section(f"*{verdict} by {who(answer.approved_by or '')}*\n" + "\n".join(lines), note))
     pending = pending_actions or []
     if pending and report.status == "awaiting_approval":
         blocks += _action_blocks(clean.run_id, [dict(a) for a in pending], note)
-    facts = [f"run `{escape(clean.run_id)}`", f"status {escape(clean.status)}"]
-    if isinstance(answer.get("confidence"), int | float):
-        facts.insert(0, f"*Confidence {float(answer['confidence']):.0%}*")
-    if answer.get("tool_calls"):
-        facts.append(f"{len(answer['tool_calls'])} tool call(s)")
-    blocks.append(context(" · ".join(facts)))
-    root = answer.get("root_cause") or summary_line(clean)
+    blocks.append(context(" · ".join(_facts(clean, sre))))
+    root = (sre.root_cause if sre is not None else "") or summary_line(clean)
     text = f"opsquad: {escape(root)[:2000]}"  # the fallback text notifies: escaped like the blocks
     if pending and report.status == "awaiting_approval":
         text += " (a proposed change awaits approval)"
     return fit(Message(text, blocks))
+
+
+def _facts(report: Report, answer: SreAnswer | None) -> list[str]:
+    facts = [f"run `{escape(report.run_id)}`", f"status {escape(report.status)}"]
+    if answer is not None:
+        facts.insert(0, f"*Confidence {answer.confidence:.0%}*")
+        if answer.tool_calls:
+            facts.append(f"{len(answer.tool_calls)} tool call(s)")
+    return facts
 
 
 def decision_message(run_id: str, approved: bool, by: str, report: Report | None, error: str = "") -> Message:
@@ -202,9 +203,8 @@ def decision_message(run_id: str, approved: bool, by: str, report: Report | None
     if error:
         lines.append(f":warning: {escape(error)}")
     elif report is not None:
-        answer = dict(redacted(report).answer or {})
         if approved:
-            lines += applied_lines(answer) or ["nothing was applied"]
+            lines += applied_lines(redacted(report).answer) or ["nothing was applied"]
         else:
             lines.append("Nothing was applied.")
     return fit(Message(cut(" ".join(lines), 3000), [section("\n".join(lines))]))

@@ -17,13 +17,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
-
+from opsquad.answers import SreAnswer
 from opsquad.config import OpsquadConfig
 from opsquad.errors import OpsquadError
 from opsquad.request import Request
-from workflows.checkpoint import open_checkpointer
-from workflows.graph import build_graph
+from workflows.dispatch import RunResult, load_result
 
 MAX_TURNS = 99
 CONTEXT_CHARS = 1500  # earlier turns shown to a small model: enough to refer back, not enough to crowd it
@@ -44,22 +42,15 @@ def turn_run_id(key: str, turn: int) -> str:
     return f"{key}-{turn:02d}"
 
 
-def _summary(values: dict[str, Any]) -> str:
-    report = values.get("report") or {}
-    answer = report.get("answer")
-    if not answer:
-        answers = [o.get("answer") for o in values.get("outputs", []) if o.get("answer")]
-        answer = answers[0] if answers else None
-    if not isinstance(answer, dict):
+def _summary(result: RunResult) -> str:
+    answer = result.report.answer
+    if not isinstance(answer, SreAnswer):
         return "(no answer)"
-    parts = [str(answer.get("root_cause") or "(no root cause)")]
-    if isinstance(answer.get("confidence"), int | float):
-        parts.append(f"confidence {float(answer['confidence']):.0%}")
-    if answer.get("actions"):
-        verdict = "approved" if answer.get("approved") else "rejected"
-        tools = ", ".join(str(a.get("tool")) for a in answer["actions"])
-        parts.append(f"proposed {tools}: {verdict}")
-    elif values.get("report") is None:
+    parts = [answer.root_cause or "(no root cause)", f"confidence {answer.confidence:.0%}"]
+    if answer.actions:
+        verdict = "approved" if answer.approved else "rejected"
+        parts.append(f"proposed {', '.join(a.tool for a in answer.actions)}: {verdict}")
+    elif result.awaiting_approval:
         parts.append("a proposed action awaits approval")
     return "; ".join(parts)
 
@@ -73,17 +64,14 @@ class Conversations:
     def history(self, key: str) -> list[Turn]:
         """The finished or paused turns of thread ``key``, oldest first, read from the checkpointer."""
         turns: list[Turn] = []
-        with open_checkpointer(self._config) as saver:
-            graph = build_graph(saver)
-            for n in range(1, MAX_TURNS + 1):
-                run_id = turn_run_id(key, n)
-                cfg: RunnableConfig = {"configurable": {"thread_id": run_id}}
-                values = dict(graph.get_state(cfg).values)
-                if not values:
-                    break
-                request = values.get("request") or {}
-                asked = (request.get("options") or {}).get("asked") or request.get("question") or ""
-                turns.append(Turn(run_id, str(asked), _summary(values)))
+        for n in range(1, MAX_TURNS + 1):
+            run_id = turn_run_id(key, n)
+            found = load_result(run_id, self._config)
+            if found is None:
+                break
+            request, result = found
+            asked = request.options.get("asked") or request.question or ""
+            turns.append(Turn(run_id, str(asked), _summary(result)))
         if turns:
             with self._lock:
                 self._known.add(key)

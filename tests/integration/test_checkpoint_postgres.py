@@ -92,6 +92,6 @@ def test_paused_run_resumes_from_postgres_on_another_replica(sre_config, postgre
     # a second replica: new services, new model, nothing in memory shared with the first
     second = FakeModel()
     done = resume(paused.run_id, approved=True, by="carol", services=make_services(sre_config, second))
-    assert done.report.answer and done.report.answer["approved_by"] == "carol"
-    assert done.report.answer["applied"][0]["ok"] is True
+    assert done.report.answer is not None and done.report.answer.approved_by == "carol"
+    assert done.report.answer.applied[0].ok is True
     assert second.requests == []  # nothing was re-asked: the state came from Postgres

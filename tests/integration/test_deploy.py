@@ -27,6 +27,7 @@ from opsquad.findings import FileLocation, Severity
 from opsquad.model.weights import PRESETS
 from tests.support.common import REPO_ROOT
 from tests.support.harness.kube import ControlPlane, ensure_binaries, kube_bin_dir
+from tools.registry import TOOLS
 from tools.semgrep import RULES_DIR, run_semgrep, to_findings
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -88,7 +89,7 @@ def pod_specs(items: list[Doc]) -> Iterator[tuple[str, Doc]]:
 
 def agents_configs(rendered: dict[str, str], overlay: str) -> dict[str, OpsquadConfig]:
     [cm] = [c for c in objects(rendered, overlay, "ConfigMap") if c["metadata"]["name"].startswith("opsquad-config")]
-    return {key: parse_config(yaml.safe_load(text), key) for key, text in cm["data"].items()}
+    return {key: parse_config(yaml.safe_load(text), key, known_tools=TOOLS) for key, text in cm["data"].items()}
 
 
 # -- the real API server ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import yaml
 from evals.sre.run import format_table, run_eval
 from evals.sre.scenario import CASES_DIR, load_cases
 from evals.sre.scoring import baseline_answer, score
+from opsquad.answers import Evidence, SreAnswer, Step
 from tests.support.common import REPO_ROOT
 
 CLASSES = ["OOMKilled", "ConfigMap", "ImagePullBackOff", "rollout", "readiness", "insufficient cpu", "node selector",
@@ -44,16 +45,16 @@ def test_bad_scenario_file_names_its_path(tmp_path: Path) -> None:
 
 def test_scoring_ignores_uncited_evidence_and_checks_remediation() -> None:
     case = load_cases(["cart-restarts"], CASES_DIR)[0]
-    answer = {"root_cause": "cart is OOMKilled", "remediation": [{"step": "raise the memory limit", "command": ""}],
-              "evidence": [{"claim": "limit 64Mi", "source": "made up", "cited": False}]}
+    answer = SreAnswer(root_cause="cart is OOMKilled", remediation=[Step(step="raise the memory limit")],
+                       evidence=[Evidence(claim="limit 64Mi", source="made up", cited=False)], confidence=0.5)
     assert score(case, answer).missing_facts == ["64Mi"]
-    answer["evidence"][0]["cited"] = True  # type: ignore[index]
+    answer.evidence[0].cited = True
     assert score(case, answer).passed
-    assert score(case, {**answer, "remediation": []}).missing_remediation == ["memory"]
+    assert score(case, answer.model_copy(update={"remediation": []})).missing_remediation == ["memory"]
     events = [{"type": "Warning", "reason": "BackOff", "involvedObject": {"kind": "Pod", "name": "cart-1"},
                "message": "Back-off restarting failed container"},
               {"type": "Normal", "reason": "Pulled", "message": "OOMKilled 64Mi"}]
-    assert baseline_answer(events)["root_cause"] == "BackOff pod/cart-1: Back-off restarting failed container"
+    assert baseline_answer(events).root_cause == "BackOff pod/cart-1: Back-off restarting failed container"
 
 
 def test_no_model_eval_passes_every_scenario_deterministically() -> None:

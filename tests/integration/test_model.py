@@ -25,7 +25,7 @@ from opsquad.model.structured import ModelCall, ask
 from tests.support.common import REPO_ROOT
 
 pytestmark = pytest.mark.model
-SARIF_SCHEMA = json.loads((REPO_ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((REPO_ROOT / "tests" / "support" / "data" / "sarif-schema-2.1.0.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -183,7 +183,10 @@ def test_a_prometheus_alert_reaches_slack_through_alertmanager(config: OpsquadCo
         [run] = serve.audit.runs()
         assert run["source"] == "alertmanager" and run["status"] == "done"
         tools = [e for e in serve.audit.events(run["run_id"]) if e["kind"] == "tool"]
-        assert [(e["name"], e["status"]) for e in tools] == [("prometheus", "ok")]
+        # every call is audited with its grant: the analyzers' own queries, then the one the model chose
+        assert tools and all(e["decision"] == "allow" for e in tools)
+        chosen = [e for e in tools if e["name"] == "prometheus" and '"checkout_error_ratio"' in e["args"]]
+        assert [e["status"] for e in chosen] == ["ok"], tools
         assert serve.metric("opsquad_alert_groups_total", outcome="started") == 1
         assert serve.metric("opsquad_alert_groups_total", outcome="unauthorized") == 0
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from opsquad.audit import AuditLog
 from opsquad.config import OpsquadConfig
@@ -23,3 +26,8 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid",
                            "-c", "init.defaultBranch=main", *args],
                           check=True, capture_output=True, text=True).stdout.strip()
+
+
+def answer_json(answer: BaseModel | None) -> dict[str, Any]:
+    """An agent's typed answer as the JSON a user sees (``--format json``), for tests of that contract."""
+    return answer.model_dump(mode="json") if answer is not None else {}

@@ -18,12 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
+
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token-for-recording-server"
@@ -51,7 +52,7 @@ class SlackMessage:
         return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)
 
 
-class RecordingSlack:
+class RecordingSlack(LoopbackServer):
     def __init__(self, channels: tuple[str, ...] = ("CONCALL", "CALERTS")) -> None:
         self.channels = set(channels)
         self.calls: list[Call] = []
@@ -59,20 +60,11 @@ class RecordingSlack:
         self.usergroups: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self._ts = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_handler(self), name="slack")
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
-
-    def __enter__(self) -> RecordingSlack:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.url}/api/"
 
     # -- what the tests read -----------------------------------------------------------------------------------
     def methods(self) -> list[str]:
@@ -126,23 +118,15 @@ class RecordingSlack:
             return {"ok": False, "error": "unknown_method"}
 
 
-def _handler(state: RecordingSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: Any) -> None:
-            return None
-
+def _handler(state: RecordingSlack) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def _serve(self, args: dict[str, Any]) -> None:
             method = urlsplit(self.path).path.removeprefix("/api/")
             if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
                 body: dict[str, Any] = {"ok": False, "error": "not_authed"}
             else:
                 body = state.answer(method, args)
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_body(200, json.dumps(body).encode(), "application/json; charset=utf-8")
 
         def do_GET(self) -> None:  # noqa: N802
             self._serve({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
@@ -223,35 +207,20 @@ class ServedApp:
         self.sock.close()
 
 
-class StubModel:
+class _ModelHandler(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        ok = self.path in ("/health", "/v1/models")
+        data = json.dumps({"status": "ok"} if self.path == "/health" else
+                          {"object": "list", "data": [{"id": "coder"}]}).encode()
+        self.send_body(200 if ok else 404, data, "application/json")
+
+
+class StubModel(LoopbackServer):
     """A loopback stand-in for the model server's health endpoints (``/health``, ``/v1/models``)."""
 
     def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: Any) -> None:
-                return None
-
-            def do_GET(self) -> None:  # noqa: N802
-                ok = self.path in ("/health", "/v1/models")
-                data = json.dumps({"status": "ok"} if self.path == "/health" else
-                                  {"object": "list", "data": [{"id": "coder"}]}).encode()
-                self.send_response(200 if ok else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.api_base = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StubModel:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_ModelHandler, name="model")
+        self.api_base = f"{self.url}/v1"
 
 
 def closed_port() -> int:

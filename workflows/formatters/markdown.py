@@ -15,7 +15,7 @@ from jinja2 import Environment, StrictUndefined
 from opsquad.findings import Finding, Report
 from opsquad.redact import redact
 from workflows.formatters.json_fmt import redacted
-from workflows.formatters.text import answer_sections, location_label, normalize_cwe, one_line, summary_line
+from workflows.formatters.text import answer_sections, cwe_display, location_label, one_line, summary_line
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -161,7 +161,7 @@ def codeblock(text: str, lang: str = "") -> str:
 def _environment() -> Environment:
     env = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     env.filters.update(prose=prose, heading=heading, cell=cell, code=code, codeblock=codeblock)
-    env.filters["cwe"] = normalize_cwe
+    env.filters["cwe"] = cwe_display
     env.globals["where"] = location_label
     return env
 
@@ -189,6 +189,6 @@ def render(report: Report) -> str:
         active=active,
         suppressed=[f for f in clean.findings if f.suppressed],
         notes=clean.notes,
-        answer=answer_sections(clean.answer) if clean.answer else [],
+        answer=answer_sections(clean.answer) if clean.answer is not None else [],
     )
     return redact(text.rstrip("\n") + "\n")

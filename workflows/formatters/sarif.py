@@ -23,7 +23,7 @@ from opsquad import __version__
 from opsquad.findings import FileLocation, Finding, K8sLocation, Location, Report, Severity
 from opsquad.redact import redact_obj
 from workflows.formatters.json_fmt import redacted
-from workflows.formatters.text import k8s_name, normalize_cwe
+from workflows.formatters.text import cwe_display, k8s_name
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -197,7 +197,7 @@ def _rules(findings: list[Finding]) -> list[dict[str, Any]]:
     for rule_id, group in groups.items():
         first = group[0]
         worst = max((f.severity for f in group), key=lambda s: s.rank)
-        cwes = _unique([normalize_cwe(c) for f in group for c in f.cwe])
+        cwes = _unique([cwe_display(c) for f in group for c in f.cwe])
         categories = _unique([f.category for f in group])
         security = ["security"] if "security" in categories or cwes else []
         rules.append({
@@ -263,7 +263,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             "run_id": clean.run_id, "workflow": clean.workflow, "target": clean.target,
             "status": clean.status, "created_at": clean.created_at,
             "notes": [n.model_dump(mode="json") for n in clean.notes],
-            **({"answer": clean.answer} if clean.answer else {}),
+            **({"answer": clean.answer.model_dump(mode="json")} if clean.answer is not None else {}),
         },
     }
     if root:

@@ -11,27 +11,23 @@ from __future__ import annotations
 import json
 import re
 
+from opsquad.answers import Answer
+from opsquad.cwe import normalize_cwe as _cwe_label
 from opsquad.findings import SEVERITY_ORDER, FileLocation, Finding, K8sLocation, Report
 from opsquad.redact import redact
+from opsquad.text import one_line
 from workflows.formatters.json_fmt import redacted
 
 # C0 and C1 control characters except tab and newline; ESC (\x1b) is what starts an ANSI sequence.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CWE = re.compile(r"(?i)^\s*(?:cwe)?[\s:_-]*(\d+)\b")
 _MAX_COLUMN = 48
 # Keys of an SRE-style answer shown first, in this order; any other key follows in the dict's own order.
 _ANSWER_ORDER = ("root_cause", "confidence", "evidence", "remediation")
 
 
-def one_line(text: str) -> str:
-    """Collapse whitespace (newlines included) so a field cannot break a one-line-per-item layout."""
-    return " ".join(text.split())
-
-
-def normalize_cwe(value: str) -> str:
+def cwe_display(value: str) -> str:
     """``"89"``, ``"cwe-89"`` and ``"CWE-89: SQL Injection"`` all become ``"CWE-89"``; other text is kept."""
-    m = _CWE.match(value)
-    return f"CWE-{int(m.group(1))}" if m else value.strip()
+    return _cwe_label(value, label=True) or value.strip()
 
 
 def location_label(finding: Finding) -> str:
@@ -74,12 +70,13 @@ def _scalar(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
 
 
-def answer_sections(answer: dict[str, object]) -> list[tuple[str, str | list[str]]]:
-    """The answer dict as (label, text) or (label, bullet items), SRE keys first, empty values skipped."""
-    keys = [k for k in _ANSWER_ORDER if k in answer] + [k for k in answer if k not in _ANSWER_ORDER]
+def answer_sections(answer: Answer) -> list[tuple[str, str | list[str]]]:
+    """The answer's fields as (label, text) or (label, bullet items), SRE keys first, empty values skipped."""
+    data: dict[str, object] = answer.model_dump(mode="json")
+    keys = [k for k in _ANSWER_ORDER if k in data] + [k for k in data if k not in _ANSWER_ORDER]
     sections: list[tuple[str, str | list[str]]] = []
     for key in keys:
-        value = answer[key]
+        value = data[key]
         if value is None or value == "" or value == [] or value == {}:
             continue
         label = key.replace("_", " ").capitalize()
@@ -120,7 +117,7 @@ def _note_lines(report: Report) -> list[str]:
     return ["Notes:", *lines] if lines else []
 
 
-def _answer_lines(answer: dict[str, object]) -> list[str]:
+def _answer_lines(answer: Answer) -> list[str]:
     lines = ["Answer:"]
     for label, value in answer_sections(answer):
         if isinstance(value, list):
@@ -142,7 +139,7 @@ def render(report: Report) -> str:
     suppressed = [f for f in clean.findings if f.suppressed]
     blocks = [[header], _finding_lines(clean.active()),
               (["Suppressed:", *_finding_lines(suppressed)] if suppressed else []), _note_lines(clean)]
-    if clean.answer:
+    if clean.answer is not None:
         blocks.append(_answer_lines(clean.answer))
     blocks.append([summary_line(clean)])
     text = "\n\n".join("\n".join(block) for block in blocks if block) + "\n"

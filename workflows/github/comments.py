@@ -9,13 +9,12 @@ summary stays well below GitHub's 65,536-character limit on large pull requests.
 
 from __future__ import annotations
 
-from typing import Any
-
 from opsquad import __version__
+from opsquad.answers import TestgenAnswer
 from opsquad.findings import Finding, Report, Severity
 from opsquad.redact import redact
 from workflows.formatters.markdown import cell, code, codeblock, heading, prose
-from workflows.formatters.text import location_label, normalize_cwe, summary_line
+from workflows.formatters.text import cwe_display, location_label, summary_line
 from workflows.github.diff import Suggestion
 from workflows.github.state import FINDING_MARKER, SUMMARY_MARKER, Entry, Plan, encode, key_of
 
@@ -52,25 +51,14 @@ def _section(title: str, rows: list[str], extra: str | None = None) -> list[str]
 
 
 def _tests(report: Report) -> list[str]:
-    """Kept tests the SDET agent suggests (``answer['kept_tests']``), else its untested changed functions."""
-    answer: dict[str, Any] = report.answer or {}
-    kept = answer.get("kept_tests") or answer.get("tests") or []
-    lines: list[str] = []
-    if isinstance(kept, list) and kept:
-        for item in kept[:MAX_ROWS]:
-            if isinstance(item, dict):
-                name = str(item.get("name") or item.get("test") or "test")
-                where = str(item.get("path") or "")
-                why = str(item.get("reason") or item.get("kills") or "")
-                lines.append(f"- {code(name)}" + (f" in {code(where)}" if where else "") + (f": {heading(why)}"
-                                                                                           if why else ""))
-                if item.get("code"):
-                    lines += ["", codeblock(str(item["code"]), "python"), ""]
-            else:
-                lines.append(f"- {heading(str(item))}")
+    """Kept tests of a test-generation answer, else the SDET agent's untested changed functions."""
+    answer = report.answer
+    kept = answer.kept_tests if isinstance(answer, TestgenAnswer) else []
+    if kept:
+        lines = [f"- {heading(item)}" for item in kept[:MAX_ROWS]]
     else:
         untested = [f for f in report.active() if f.category == "testing"]
-        lines += [f"- {code(location_label(f))}: {heading(f.title)}" for f in untested[:MAX_ROWS]]
+        lines = [f"- {code(location_label(f))}: {heading(f.title)}" for f in untested[:MAX_ROWS]]
     return ["### Tests suggested by the SDET agent", "", *lines, ""] if lines else []
 
 
@@ -130,7 +118,7 @@ def inline(finding: Finding, sug: Suggestion | None, fix_patch: str | None) -> s
     """One inline comment: marker, severity, rule, message, triage, and the fix as a suggestion or a diff."""
     f = finding
     meta = [f"**{f.severity.value.upper()}**", code(f.rule_id)]
-    meta += [heading(", ".join(normalize_cwe(c) for c in f.cwe))] if f.cwe else []
+    meta += [heading(", ".join(cwe_display(c) for c in f.cwe))] if f.cwe else []
     meta.append(f"confidence {f.confidence:.2f}")
     lines = [FINDING_MARKER.format(key=key_of(f)), " · ".join(meta), "", f"**{heading(f.title)}**", ""]
     if f.message and f.message != f.title:

@@ -34,6 +34,7 @@ from agents.sdet.testgen.mutation_stage import run_stage
 from agents.sdet.testgen.targets import Project, Target
 from opsquad.errors import OpsquadError
 from opsquad.model.protocol import Message
+from tools.base import ToolUse, direct
 from tools.coverage_run import CoverageFigures, measure
 from tools.pytest_sandbox import Sandbox
 
@@ -92,6 +93,7 @@ class _Loop:
     def __init__(self, project: Project, targets: list[Target], ask: AskFn, settings: Settings,
                  progress: Callable[[str], None]) -> None:
         self.project, self.targets, self.ask, self.s, self.progress = project, targets, ask, settings, progress
+        self.use: ToolUse = direct
         self.start = time.monotonic()
         self.deadline = self.start + settings.budget_s
         self.candidates: list[Candidate] = []
@@ -143,7 +145,7 @@ class _Loop:
         return sorted({n.split("::")[0] for n in run.outcomes if not n.startswith("opsquad_generated/")})
 
     def run(self) -> Result:
-        with Sandbox(self.project.root, self.project.import_root) as sb:
+        with Sandbox(self.project.root, self.project.import_root, use=self.use) as sb:
             source = self.project.coverage_source(self.targets, sb.import_root)
             existing = self.baseline(sb, source)
             runner = CandidateRunner(sb, source, self.s.repeat)
@@ -309,7 +311,10 @@ class _Loop:
 
 
 def run_testgen(project: Project, targets: list[Target], ask: AskFn, settings: Settings | None = None,
-                progress: Callable[[str], None] = lambda _m: None) -> Result:
+                progress: Callable[[str], None] = lambda _m: None, use: ToolUse = direct) -> Result:
+    """Generate, filter and keep tests for ``targets``; every sandboxed run reports through ``use``."""
     if not targets:
         raise OpsquadError("no functions to write tests for in the given target")
-    return _Loop(project, targets, ask, settings or Settings(), progress).run()
+    loop = _Loop(project, targets, ask, settings or Settings(), progress)
+    loop.use = use
+    return loop.run()

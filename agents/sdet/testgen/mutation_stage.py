@@ -51,7 +51,9 @@ def run_stage(project: Project, sb: Sandbox, targets: list[Target], suite: list[
     started = time.monotonic()
     only = [mutation.function_pattern(t.module, t.qualname) for t in targets]
     paths = source_paths(project, sb, targets)
-    first = mutation.run(sb.root, paths, suite, only=only, timeout_s=max(10.0, deadline - time.monotonic()))
+    first = sb.use("mutmut", lambda: mutation.run(sb.root, paths, suite, only=only,
+                                                  timeout_s=max(10.0, deadline - time.monotonic())),
+                   {"paths": paths, "tests": len(suite), "functions": len(only)})
     out.total, out.killed, out.error = first.total, first.killed + first.timeout, first.error
     survivors = list(first.survivors)
     spare_dir = sb.gen_dir / "spares"
@@ -62,7 +64,9 @@ def run_stage(project: Project, sb: Sandbox, targets: list[Target], suite: list[
         path = spare_dir / f"test_opsquad_spare{cand.id}.py"
         path.write_text(file_text(head, cand), encoding="utf-8")
         rel = str(Path(path).relative_to(sb.root))
-        res = mutation.run(sb.root, paths, [rel], only=survivors, timeout_s=max(10.0, deadline - time.monotonic()))
+        res = sb.use("mutmut", lambda r=rel, s=survivors: mutation.run(  # type: ignore[misc]
+            sb.root, paths, [r], only=s, timeout_s=max(10.0, deadline - time.monotonic())),
+                     {"paths": paths, "tests": [rel], "survivors": len(survivors)})
         killed = [k for k in survivors if k in res.killed_keys]
         if killed:
             cand.stage, cand.reason = "kept", f"kills {len(killed)} mutant(s) the suite lets survive"

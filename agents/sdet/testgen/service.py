@@ -24,6 +24,7 @@ from agents.sdet.testgen.targets import (
     resolve_file,
     resolve_module,
 )
+from opsquad.answers import Funnel, TestgenAnswer
 from opsquad.errors import OpsquadError
 from opsquad.model.protocol import Message
 from tools import git
@@ -37,12 +38,12 @@ def model_ask(run: AgentRun) -> AskFn:
     return ask
 
 
-def changed_targets(project: Project, repo: Path, base: str, head: str, tree: Path | None = None) -> list[Target]:
-    """Functions whose lines changed between the refs, in non-test modules of the project.
+def changed_targets(project: Project, changed: dict[str, set[int]], repo: Path,
+                    tree: Path | None = None) -> list[Target]:
+    """Functions whose lines changed (``changed``: path -> line numbers), in non-test modules of the project.
 
     ``tree`` is where the head version is checked out (the repository itself when it is the working tree).
     """
-    changed = git.changed_lines(repo, base, head)
     targets: list[Target] = []
     for rel, lines in changed.items():
         path = ((tree or repo) / rel).resolve()
@@ -52,46 +53,45 @@ def changed_targets(project: Project, repo: Path, base: str, head: str, tree: Pa
     return targets
 
 
-def select_targets(project: Project, opts: dict[str, Any], repo: Path | None, base: str | None,
-                   head: str | None) -> list[Target]:
+def select_targets(run: AgentRun, project: Project) -> list[Target]:
+    req, opts = run.request, run.request.options
     if opts.get("module"):
         return module_targets(project, resolve_module(project, str(opts["module"])))
     if opts.get("file"):
         return module_targets(project, resolve_file(project, Path(str(opts["file"]))))
-    if base and head and repo is not None:
-        return changed_targets(project, git.repo_root(repo), base, head)
+    if req.base and req.head and req.repo is not None:
+        repo = git.repo_root(Path(req.repo))
+        base, head = req.base, req.head
+        changed = run.use("git", "changed_lines", lambda: git.changed_lines(repo, base, head),
+                          args={"base": base, "head": head}, size=len)
+        return changed_targets(project, changed, repo)
     path = Path(str(opts.get("path") or project.root))
     return [t for m in package_modules(project, path) for t in module_targets(project, m)]
 
 
-def funnel(result: Result) -> dict[str, int]:
+def funnel(result: Result) -> Funnel:
     cands = result.candidates
-    return {"generated": len(cands), "parsed": sum(c.parsed for c in cands),
-            "passing": sum(c.passed for c in cands), "kept": sum(c.stage == "kept" for c in cands)}
+    return Funnel(generated=len(cands), parsed=sum(c.parsed for c in cands), passing=sum(c.passed for c in cands),
+                  kept=sum(c.stage == "kept" for c in cands))
 
 
-def report_answer(result: Result, written: list[str]) -> dict[str, Any]:
-    """The report's answer section: funnel, coverage before/after, where the time went, discard reasons."""
+def report_answer(result: Result, written: list[str]) -> TestgenAnswer:
+    """The report's answer: funnel, coverage before/after, where the time went, discard reasons."""
     reasons = Counter(c.reason.split(":")[0] if c.reason.startswith(("fails", "flaky", "does not parse"))
                       else c.reason for c in result.candidates if c.stage == "discarded")
     f = funnel(result)
     b, a = result.before, result.after
-    return {
-        "summary": (f"{f['kept']} test(s) kept of {f['generated']} generated for {result.targets} function(s); "
-                    f"line coverage {b.line_pct:.1f}% → {a.line_pct:.1f}%, branch {b.branch_pct:.1f}% → "
-                    f"{a.branch_pct:.1f}%"),
-        "funnel": f,
-        "coverage_before": b.as_dict(),
-        "coverage_after": a.as_dict(),
-        "time_s": result.timings,
-        "stopped_by_budget": result.stopped_by_budget,
-        "mutation": result.mutation or "not run (no time left after generation)",
-        "discarded": [f"{n} × {r}" for r, n in reasons.most_common()],
-        "kept_tests": [f"{c.target}: {c.name} ({c.reason}; {c.origin})" for c in result.candidates
-                       if c.stage == "kept"],
-        "files": written,
-        "existing_tests": result.existing_tests,
-    }
+    return TestgenAnswer(
+        summary=(f"{f.kept} test(s) kept of {f.generated} generated for {result.targets} function(s); "
+                 f"line coverage {b.line_pct:.1f}% → {a.line_pct:.1f}%, branch {b.branch_pct:.1f}% → "
+                 f"{a.branch_pct:.1f}%"),
+        funnel=f, coverage_before=b.as_dict(), coverage_after=a.as_dict(), time_s=result.timings,
+        stopped_by_budget=result.stopped_by_budget,
+        mutation=result.mutation or "not run (no time left after generation)",
+        discarded=[f"{n} × {r}" for r, n in reasons.most_common()],
+        kept_tests=[f"{c.target}: {c.name} ({c.reason}; {c.origin})" for c in result.candidates
+                    if c.stage == "kept"],
+        files=written, existing_tests=result.existing_tests)
 
 
 def candidates_json(result: Result) -> str:
@@ -112,18 +112,19 @@ def write_files(files: dict[str, str], out: Path) -> list[str]:
 
 
 def settings_for(run: AgentRun, budget: float) -> Settings:
-    serve = run.config.models[run.cfg.model].serve
+    serve = run.config.models[run.agent_config.model].serve
     parallel = serve.parallel if serve is not None else 2
     return Settings(budget_s=budget, parallel=max(1, parallel), reserve_s=min(25.0, budget * 0.15))
 
 
-def generate_for_request(run: AgentRun) -> tuple[Result, dict[str, Any]]:
+def generate_for_request(run: AgentRun) -> tuple[Result, TestgenAnswer]:
     req = run.request
     opts = req.options
     project = find_project(Path(str(opts.get("path") or req.repo or ".")))
-    targets = select_targets(project, opts, Path(req.repo) if req.repo else None, req.base, req.head)
+    targets = select_targets(run, project)
     budget = float(opts.get("budget") or 300)
-    result = run_testgen(project, targets, model_ask(run), settings_for(run, budget), run.progress)
+    result = run_testgen(project, targets, model_ask(run), settings_for(run, budget), run.progress,
+                         run.user("pytest"))
     written: list[str] = []
     if opts.get("out"):
         out = Path(str(opts["out"]))

@@ -1,25 +1,26 @@
-"""What every analyzer shares: the finding it produces, the snapshot it reads, and small JSON helpers.
+"""What every analyzer shares: the finding it produces (and its one builder, ``finding``) and the snapshot it reads.
 
 Analyzers are deterministic functions of API JSON (plain dicts, as ``tools.kube_client`` returns them), so
 they are unit-tested on hand-built objects and their findings can be trusted before any model sees them; the
 model only explains. Each finding names the exact object, field, event or value it rests on (``evidence``).
+The helpers on API JSON (metadata, conditions, quantities, events, owners) are in ``tools.kube_objects``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsquad.findings import Severity
-from tools import kube_client as kc
 from tools.base import ToolResult
+from tools.kube_objects import Obj, event_time, involved, ns_name, quantity
 
-Obj = dict[str, Any]
+__all__ = ["Analyzer", "AnalyzerFinding", "Obj", "PromQuery", "Snapshot", "Target", "finding", "quantity"]
+
 PromQuery = Callable[[str], ToolResult]
 
 
@@ -41,6 +42,18 @@ class AnalyzerFinding(BaseModel):
         return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
+Target = Obj | tuple[str | None, str]  # an API object, or (namespace, name) of what is not one (an alert, a node:mount)
+
+
+def finding(analyzer: str, kind: str, target: Target, problem: str, severity: Severity, message: str,
+            evidence: list[str] | None = None, remediation: str = "", command: str = "") -> AnalyzerFinding:
+    """The one way an analyzer builds a finding: namespace and name come from the object's metadata (or are given)."""
+    namespace, name = ns_name(target) if isinstance(target, dict) else target
+    return AnalyzerFinding(analyzer=analyzer, kind=kind, namespace=namespace, name=name, problem=problem,
+                           severity=severity, message=message, evidence=evidence or [], remediation=remediation,
+                           command=command)
+
+
 @dataclass
 class Snapshot:
     """The objects one collection saw, keyed by kube_client kind ('pod', 'deployment', 'event', …)."""
@@ -49,6 +62,7 @@ class Snapshot:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     prometheus: PromQuery | None = None
     not_checked: list[str] = field(default_factory=list)
+    unreachable: set[str] = field(default_factory=set)  # sources ("prometheus") an analyzer could not reach at all
 
     def of(self, kind: str) -> list[Obj]:
         return self.objects.get(kind) or []
@@ -57,11 +71,11 @@ class Snapshot:
         """The object's events, oldest first."""
         out = []
         for ev in self.of("event"):
-            inv = ev.get("involvedObject") or ev.get("regarding") or {}
+            inv = involved(ev)
             if (str(inv.get("kind", "")).lower() == kind and inv.get("name") == name
                     and (namespace is None or inv.get("namespace") in (namespace, None, ""))):
                 out.append(ev)
-        return sorted(out, key=kc.event_time)
+        return sorted(out, key=event_time)
 
 
 class Analyzer(Protocol):
@@ -70,61 +84,3 @@ class Analyzer(Protocol):
     optional: ClassVar[tuple[str, ...]]  # kinds that add evidence when readable (usually events)
 
     def analyze(self, snap: Snapshot) -> list[AnalyzerFinding]: ...
-
-
-def meta(o: Obj) -> Obj:
-    return o.get("metadata") or {}
-
-
-def ns_name(o: Obj) -> tuple[str | None, str]:
-    m = meta(o)
-    return m.get("namespace"), str(m.get("name"))
-
-
-def condition(o: Obj, ctype: str) -> Obj | None:
-    return next((c for c in (o.get("status") or {}).get("conditions") or [] if c.get("type") == ctype), None)
-
-
-def labels_match(selector: dict[str, str], labels: dict[str, str] | None) -> bool:
-    labels = labels or {}
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-
-
-def event_line(ev: Obj) -> str:
-    inv = ev.get("involvedObject") or {}
-    count = int(ev.get("count") or 1)
-    return (f"event {ev.get('type')} {ev.get('reason')} on {str(inv.get('kind', '')).lower()}/{inv.get('name')}"
-            f"{f' x{count}' if count > 1 else ''} at {kc.event_time(ev).isoformat()}: "
-            f"{kc.one_line(str(ev.get('message') or ''), 200)}")
-
-
-_SUFFIX = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-           "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
-
-
-def quantity(value: Any) -> float | None:
-    """A Kubernetes quantity ('500m', '2Gi', '1e3', '10') as a number; None when it is not one."""
-    match = _QTY.match(str(value).strip())
-    if not match:
-        return None
-    return float(match.group(1)) * _SUFFIX[match.group(2) or ""]
-
-
-def workload_of(pod: Obj, replicasets: list[Obj]) -> tuple[str, str]:
-    """(kind, name) of what manages a pod: the Deployment behind its ReplicaSet, else the direct owner."""
-    owners = meta(pod).get("ownerReferences") or []
-    if not owners:
-        return "pod", str(meta(pod).get("name"))
-    owner = owners[0]
-    if owner.get("kind") == "ReplicaSet":
-        rs = next((r for r in replicasets if meta(r).get("name") == owner.get("name")), None)
-        rs_owner = (meta(rs).get("ownerReferences") or [{}])[0] if rs else {}
-        if rs_owner.get("kind") == "Deployment":
-            return "deployment", str(rs_owner.get("name"))
-        tpl_hash = (meta(pod).get("labels") or {}).get("pod-template-hash")
-        name = str(owner.get("name"))
-        if rs is None and tpl_hash and name.endswith("-" + tpl_hash):
-            return "deployment", name[: -len(tpl_hash) - 1]
-        return "replicaset", name
-    return str(owner.get("kind", "pod")).lower(), str(owner.get("name"))

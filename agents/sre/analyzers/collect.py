@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,10 +19,16 @@ from agents.sre.analyzers import ANALYZERS
 from agents.sre.analyzers.base import Analyzer, AnalyzerFinding, PromQuery, Snapshot
 from opsquad.findings import SEVERITY_ORDER
 from tools import kube_client as kc
-from tools.base import ToolContext
-from tools.prometheus import query as prom_query
 
 CLUSTER_SCOPED = {"node", "storageclass", "pv", "namespace"}
+
+
+class Availability(StrEnum):
+    """Whether a source (the Kubernetes API, Prometheus) could be read in one collection."""
+
+    read = "read"
+    unreachable = "unreachable"
+    not_asked = "not_asked"  # no chosen analyzer needed it
 
 
 class CollectResult(BaseModel):
@@ -30,10 +37,19 @@ class CollectResult(BaseModel):
     findings: list[AnalyzerFinding] = Field(default_factory=list)
     checked: list[str] = Field(default_factory=list, description="Analyzers that ran.")
     not_checked: list[str] = Field(default_factory=list, description="What could not be checked, and why.")
+    kubernetes: Availability = Availability.not_asked
+    prometheus: Availability = Availability.not_asked
 
 
-def _snapshot(kube: kc.Kube | None, kinds: set[str], namespace: str | None,
-              not_checked: list[str]) -> tuple[dict[str, list[Any]], dict[str, str]]:
+class Lister(Protocol):
+    """What collection needs of a cluster client: one list call per kind (``tools.kube_client.Kube`` has it)."""
+
+    def list(self, kind: str, namespace: str | None = None) -> list[Any]: ...
+
+
+def _snapshot(kube: Lister | None, kinds: set[str], namespace: str | None,
+              not_checked: list[str]) -> tuple[dict[str, list[Any]], dict[str, str], bool]:
+    """The listed objects by kind, the kinds that failed (with why), and whether the API server was reached."""
     objects: dict[str, list[Any]] = {}
     failed: dict[str, str] = {}
     down = ""
@@ -50,15 +66,15 @@ def _snapshot(kube: kc.Kube | None, kinds: set[str], namespace: str | None,
                 not_checked.append(f"kubernetes: {err.message}")
             else:
                 not_checked.append(f"{kind}: {err.message}")
-    return objects, failed
+    return objects, failed, kube is not None and not down
 
 
-def collect(kube: kc.Kube | None, namespace: str | None = None, prometheus: PromQuery | None = None,
+def collect(kube: Lister | None, namespace: str | None = None, prometheus: PromQuery | None = None,
             analyzers: Mapping[str, Analyzer] | None = None, now: datetime | None = None) -> CollectResult:
     chosen = dict(analyzers if analyzers is not None else ANALYZERS)
     not_checked: list[str] = []
     kinds = {k for a in chosen.values() for k in (*a.needs, *a.optional)}
-    objects, failed = _snapshot(kube, kinds, namespace, not_checked)
+    objects, failed, reached = _snapshot(kube, kinds, namespace, not_checked)
     snap = Snapshot(objects=objects, now=now or datetime.now(UTC), prometheus=prometheus, not_checked=not_checked)
     findings: list[AnalyzerFinding] = []
     checked = []
@@ -75,20 +91,12 @@ def collect(kube: kc.Kube | None, namespace: str | None = None, prometheus: Prom
         checked.append(name)
     findings.sort(key=lambda f: -SEVERITY_ORDER.index(f.severity))
     return CollectResult(namespace=namespace, findings=findings, checked=checked,
-                         not_checked=list(dict.fromkeys(not_checked)))
+                         not_checked=list(dict.fromkeys(not_checked)),
+                         kubernetes=_availability(bool(kinds), not reached),
+                         prometheus=_availability("prometheus" in chosen, "prometheus" in snap.unreachable))
 
 
-def collect_for(ctx: ToolContext, namespace: str | None = None, prometheus_url: str | None = None,
-                analyzers: Mapping[str, Analyzer] | None = None) -> CollectResult:
-    """Connect with the tool context's kubeconfig (see ``tools.kube_client.resolve_kubeconfig``) and collect."""
-    url = prometheus_url or ctx.extra.get("prometheus_url")
-    timeout = ctx.config.tools.prometheus.timeout_s
-    prom: PromQuery | None = (lambda q: prom_query(str(url), q, timeout=timeout)) if url else None
-    try:
-        kube = kc.from_context(ctx)
-    except kc.KubeError as err:
-        result = collect(None, namespace, prom, analyzers)
-        result.not_checked.insert(0, f"kubernetes: {err.message}")
-        return result
-    with kube:
-        return collect(kube, namespace, prom, analyzers)
+def _availability(asked: bool, unreachable: bool) -> Availability:
+    if not asked:
+        return Availability.not_asked
+    return Availability.unreachable if unreachable else Availability.read

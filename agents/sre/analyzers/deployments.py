@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agents.sre.analyzers.base import AnalyzerFinding, Obj, Snapshot, condition, meta, ns_name
+from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, finding
 from opsquad.findings import Severity
-from tools import kube_client as kc
+from tools import kube_objects as ko
+from tools.kube_objects import Obj, condition, meta, ns_name
 
 RECENT_MINUTES = 60
-
-
-def _finding(dep: Obj, problem: str, severity: Severity, message: str, evidence: list[str], remediation: str,
-             command: str) -> AnalyzerFinding:
-    ns, name = ns_name(dep)
-    return AnalyzerFinding(analyzer="deployments", kind="deployment", namespace=ns, name=name, problem=problem,
-                           severity=severity, message=message, evidence=evidence, remediation=remediation,
-                           command=command)
+ANALYZER = "deployments"
 
 
 class DeploymentAnalyzer:
-    name: ClassVar[str] = "deployments"
+    name: ClassVar[str] = ANALYZER
     needs: ClassVar[tuple[str, ...]] = ("deployment",)
     optional: ClassVar[tuple[str, ...]] = ("replicaset",)
 
@@ -49,42 +43,43 @@ class DeploymentAnalyzer:
         progressing = condition(dep, "Progressing") or {}
         stuck = progressing.get("status") == "False" or progressing.get("reason") == "ProgressDeadlineExceeded"
         if stuck:
-            out.append(_finding(dep, "ProgressDeadlineExceeded", Severity.high,
-                                f"rollout of {name} is stuck: {progressing.get('message', '')}"[:300],
-                                [f"{ref}: condition Progressing={progressing.get('status')} "
-                                 f"reason={progressing.get('reason')} message={progressing.get('message', '')}"],
-                                "Find why the new pods do not become ready (see pod findings); roll back if it is the "
-                                "new version.", f"kubectl rollout undo {ref} {nsf}"))
+            out.append(finding(ANALYZER, "deployment", dep, "ProgressDeadlineExceeded", Severity.high,
+                               f"rollout of {name} is stuck: {progressing.get('message', '')}"[:300],
+                               [f"{ref}: condition Progressing={progressing.get('status')} "
+                                f"reason={progressing.get('reason')} message={progressing.get('message', '')}"],
+                               "Find why the new pods do not become ready (see pod findings); roll back if it is the "
+                               "new version.", f"kubectl rollout undo {ref} {nsf}"))
         if want > 0 and unavailable > 0 and not spec.get("paused"):
             available = condition(dep, "Available") or {}
             ev = [f"{ref}: status.availableReplicas={avail} of spec.replicas={want}",
                   f"{ref}: status.unavailableReplicas={st.get('unavailableReplicas', unavailable)}"]
             if available:
                 ev.append(f"{ref}: condition Available={available.get('status')} {available.get('message', '')}")
-            out.append(_finding(dep, "UnavailableReplicas", Severity.high if avail == 0 else Severity.medium,
-                                f"{avail}/{want} replicas of {name} are available", ev,
-                                "See the pod findings for why its pods are not ready.",
-                                f"kubectl rollout status {ref} {nsf}"))
+            out.append(finding(ANALYZER, "deployment", dep, "UnavailableReplicas",
+                               Severity.high if avail == 0 else Severity.medium,
+                               f"{avail}/{want} replicas of {name} are available", ev,
+                               "See the pod findings for why its pods are not ready.",
+                               f"kubectl rollout status {ref} {nsf}"))
         rollout = self._recent_rollout(dep, snap, unhealthy=bool(out))
         return out + ([rollout] if rollout else [])
 
     def _recent_rollout(self, dep: Obj, snap: Snapshot, unhealthy: bool) -> AnalyzerFinding | None:
         ns, name = ns_name(dep)
-        rss = kc.owned_replicasets(dep, [r for r in snap.of("replicaset") if meta(r).get("namespace") == ns])
-        current = next((r for r in rss if kc.revision(r) == kc.revision(dep)), rss[-1] if rss else None)
+        rss = ko.owned_replicasets(dep, [r for r in snap.of("replicaset") if meta(r).get("namespace") == ns])
+        current = next((r for r in rss if ko.revision(r) == ko.revision(dep)), rss[-1] if rss else None)
         if current is None:
             return None
-        created = kc.parse_time(meta(current).get("creationTimestamp"))
-        older = [r for r in rss if kc.revision(r) < kc.revision(current)]
+        created = ko.parse_time(meta(current).get("creationTimestamp"))
+        older = [r for r in rss if ko.revision(r) < ko.revision(current)]
         if created is None or not older:
             return None
         age_min = (snap.now - created).total_seconds() / 60
         if age_min > self.recent_minutes:
             return None
         prev = older[-1]
-        diff = kc.template_diff((prev.get("spec") or {}).get("template") or {},
+        diff = ko.template_diff((prev.get("spec") or {}).get("template") or {},
                                 (current.get("spec") or {}).get("template") or {})
-        cur_rev, prev_rev = kc.revision(current), kc.revision(prev)
+        cur_rev, prev_rev = ko.revision(current), ko.revision(prev)
         ev = [f"replicaset/{meta(current).get('name')}: revision {cur_rev} created "
               f"{meta(current).get('creationTimestamp')} ({age_min:.0f} min ago)",
               f"replicaset/{meta(prev).get('name')}: previous revision {prev_rev}"]
@@ -94,6 +89,6 @@ class DeploymentAnalyzer:
             msg = f"{name} rolled out revision {cur_rev} {age_min:.0f} min ago and is unhealthy since: {what}"
         else:
             msg = f"{name} rolled out revision {cur_rev} {age_min:.0f} min ago: {what}"
-        return _finding(dep, "RecentRollout", Severity.high if unhealthy else Severity.info, msg[:300], ev,
-                        f"If the problem started with this rollout, roll back to revision {prev_rev}.",
-                        f"kubectl rollout undo deployment/{name} -n {ns} --to-revision={prev_rev}")
+        return finding(ANALYZER, "deployment", dep, "RecentRollout", Severity.high if unhealthy else Severity.info,
+                       msg[:300], ev, f"If the problem started with this rollout, roll back to revision {prev_rev}.",
+                       f"kubectl rollout undo deployment/{name} -n {ns} --to-revision={prev_rev}")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agents.sre.analyzers.base import AnalyzerFinding, Obj, Snapshot, event_line
+from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, finding
 from opsquad.findings import Severity
-from tools import kube_client as kc
+from opsquad.text import one_line
+from tools.kube_objects import Obj, event_line, event_time, involved, parse_time
 
 MAX_GROUPS = 30
 LOUD = 5  # an event repeated this often is worth a medium severity
@@ -26,21 +27,19 @@ class EventAnalyzer:
         for ev in snap.of("event"):
             if ev.get("type") != "Warning":
                 continue
-            inv = ev.get("involvedObject") or ev.get("regarding") or {}
+            inv = involved(ev)
             key = (str(ev.get("reason")), str(inv.get("kind", "")).lower(), str(inv.get("namespace") or ""),
                    str(inv.get("name")))
             groups.setdefault(key, []).append(ev)
-        ordered = sorted(groups.items(), key=lambda kv: max(kc.event_time(e) for e in kv[1]))[-MAX_GROUPS:]
+        ordered = sorted(groups.items(), key=lambda kv: max(event_time(e) for e in kv[1]))[-MAX_GROUPS:]
         out = []
         for (reason, kind, ns, name), evs in ordered:
-            evs.sort(key=kc.event_time)
+            evs.sort(key=event_time)
             count = sum(int(e.get("count") or 1) for e in evs)
-            first = kc.parse_time(evs[0].get("firstTimestamp")) or kc.event_time(evs[0])
-            last = kc.event_time(evs[-1])
-            out.append(AnalyzerFinding(
-                analyzer=self.name, kind=kind, namespace=ns or None, name=name, problem=reason,
-                severity=Severity.medium if count >= LOUD else Severity.low,
-                message=f"{reason} x{count} on {kind}/{name} ({first.isoformat()} .. {last.isoformat()}): "
-                        f"{kc.one_line(str(evs[-1].get('message') or ''), 160)}",
-                evidence=[event_line(e) for e in evs[-3:]]))
+            first = parse_time(evs[0].get("firstTimestamp")) or event_time(evs[0])
+            last = event_time(evs[-1])
+            out.append(finding(
+                self.name, kind, (ns or None, name), reason, Severity.medium if count >= LOUD else Severity.low,
+                f"{reason} x{count} on {kind}/{name} ({first.isoformat()} .. {last.isoformat()}): "
+                f"{one_line(str(evs[-1].get('message') or ''), 160)}", [event_line(e) for e in evs[-3:]]))
         return out

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from agents.sre.analyzers.base import AnalyzerFinding, PromQuery, Snapshot
+from agents.sre.analyzers.base import AnalyzerFinding, PromQuery, Snapshot, finding
 from opsquad.findings import Severity
 from tools.base import ToolStatus
 
@@ -90,19 +90,20 @@ class PrometheusAnalyzer:
     def analyze(self, snap: Snapshot) -> list[AnalyzerFinding]:
         if snap.prometheus is None:
             snap.not_checked.append("prometheus: no Prometheus URL given")
+            snap.unreachable.add("prometheus")
             return []
         try:
             return (self._alerts(snap.prometheus, snap) + self._errors(snap.prometheus, snap)
                     + self._latency(snap.prometheus, snap) + self._exhaustion(snap.prometheus, snap))
         except Unreachable as exc:
             snap.not_checked.append(f"prometheus: {exc}")
+            snap.unreachable.add("prometheus")
             return []
 
     def _f(self, kind: str, name: str, problem: str, severity: Severity, message: str, evidence: list[str],
            remediation: str = "", namespace: str | None = None, command: str = "") -> AnalyzerFinding:
-        return AnalyzerFinding(analyzer=self.name, kind=kind, namespace=namespace, name=name, problem=problem,
-                               severity=severity, message=message[:300], evidence=evidence, remediation=remediation,
-                               command=command)
+        return finding(self.name, kind, (namespace, name), problem, severity, message[:300], evidence, remediation,
+                       command)
 
     def _alerts(self, q: PromQuery, snap: Snapshot) -> list[AnalyzerFinding]:
         out = []

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, event_line, ns_name, quantity
+from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, finding
 from opsquad.findings import Severity
-from tools import kube_client as kc
+from tools.kube_objects import event_line, event_time, ns_name, quantity
 
 
 class QuotaAnalyzer:
@@ -28,14 +28,13 @@ class QuotaAnalyzer:
                 if h is not None and u is not None and u >= h:
                     full.append(f"resourcequota/{name}: {res} used {used.get(res)} >= hard {limit}")
             if full:
-                out.append(AnalyzerFinding(
-                    analyzer=self.name, kind="resourcequota", namespace=ns, name=name, problem="QuotaExhausted",
-                    severity=Severity.high, message=f"quota {name} is used up: " + "; ".join(
-                        f.split(": ", 1)[1] for f in full)[:250], evidence=full,
-                    remediation="Raise the quota, or lower requests / scale down something else in the namespace.",
-                    command=f"kubectl describe resourcequota {name} -n {ns}"))
+                out.append(finding(
+                    self.name, "resourcequota", rq, "QuotaExhausted", Severity.high,
+                    f"quota {name} is used up: " + "; ".join(f.split(": ", 1)[1] for f in full)[:250], full,
+                    "Raise the quota, or lower requests / scale down something else in the namespace.",
+                    f"kubectl describe resourcequota {name} -n {ns}"))
         seen: set[tuple[str, str, str]] = set()
-        for ev in sorted(snap.of("event"), key=kc.event_time, reverse=True):
+        for ev in sorted(snap.of("event"), key=event_time, reverse=True):
             msg = str(ev.get("message") or "")
             if ev.get("reason") != "FailedCreate" or "exceeded quota" not in msg:
                 continue
@@ -44,10 +43,9 @@ class QuotaAnalyzer:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(AnalyzerFinding(
-                analyzer=self.name, kind=key[0], namespace=key[1], name=key[2], problem="QuotaExceeded",
-                severity=Severity.high, message=f"{key[0]} {key[2]} cannot create pods: {msg[:200]}",
-                evidence=[event_line(ev)],
-                remediation="Raise the namespace quota or lower the pods' requests.",
-                command=f"kubectl describe resourcequota -n {key[1]}"))
+            out.append(finding(
+                self.name, key[0], (key[1], key[2]), "QuotaExceeded", Severity.high,
+                f"{key[0]} {key[2]} cannot create pods: {msg[:200]}", [event_line(ev)],
+                "Raise the namespace quota or lower the pods' requests.",
+                f"kubectl describe resourcequota -n {key[1]}"))
         return out

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, event_line, meta, ns_name
+from agents.sre.analyzers.base import AnalyzerFinding, Snapshot, finding
 from opsquad.findings import Severity
+from tools.kube_objects import event_line, meta, ns_name
 
 DEFAULT_ANN = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
 
@@ -46,7 +47,6 @@ class StorageAnalyzer:
             elif cls in classes and classes[cls].get("volumeBindingMode") == "WaitForFirstConsumer" and all(
                     e.get("reason") == "WaitForFirstConsumer" for e in events):
                 continue  # bound once a pod uses it
-            out.append(AnalyzerFinding(analyzer=self.name, kind="pvc", namespace=ns, name=name, problem=problem,
-                                       severity=Severity.high, message=msg, evidence=ev, remediation=fix,
-                                       command=f"kubectl describe pvc {name} -n {ns}"))
+            out.append(finding(self.name, "pvc", pvc, problem, Severity.high, msg, ev, fix,
+                               f"kubectl describe pvc {name} -n {ns}"))
         return out

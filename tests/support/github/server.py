@@ -15,11 +15,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.support.github.prfiles import diff_lines, pr_files
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 __all__ = ["RecordingGitHub", "diff_lines", "pr_files"]
 
@@ -129,23 +130,13 @@ class GitHubState:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, *_args: Any) -> None:  # keep pytest output clean
-        return
-
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = b"" if status == 204 else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-RateLimit-Limit", "5000")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(status, data, "application/json", [("X-RateLimit-Limit", "5000"), *(headers or {}).items()])
 
     def _handle(self, method: str) -> None:
         st = self.server.state
@@ -255,25 +246,16 @@ def _route(st: GitHubState, method: str, path: str, query: dict[str, list[str]],
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
     state: GitHubState
 
 
-class RecordingGitHub:
+class RecordingGitHub(LoopbackServer):
     """Start with ``with RecordingGitHub(token) as gh:``; ``gh.url`` is the API base, ``gh.state`` the record."""
+
+    httpd: _Server
 
     def __init__(self, token: str = "test-token") -> None:
         self.state = GitHubState(token)
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler, name="github", server_class=_Server)
         self.httpd.state = self.state
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.state.base_url = self.url
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> RecordingGitHub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

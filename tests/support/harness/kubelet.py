@@ -9,7 +9,6 @@ Deployment created through the API really gets a ReplicaSet, pods, a binding and
 from __future__ import annotations
 
 import contextlib
-import http.server
 import json
 import ssl
 import subprocess
@@ -22,8 +21,10 @@ from typing import Any
 from tests.support.harness._proc import wait_until
 from tests.support.harness.kube import ControlPlane, KubeHTTPError
 from tests.support.harness.podstatus import STATES, now_rfc3339, pod_status
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 _State = tuple[str, dict[str, Any]]
+_Logs = dict[tuple[str, str, str, bool], str]  # (namespace, pod, container, previous) -> text
 
 
 def _tail(text: str, tail_lines: int | None, limit_bytes: int | None) -> bytes:
@@ -35,39 +36,27 @@ def _tail(text: str, tail_lines: int | None, limit_bytes: int | None) -> bytes:
     return data[:limit_bytes] if limit_bytes is not None else data
 
 
-class _LogHandler(http.server.BaseHTTPRequestHandler):
-    """Serves GET /containerLogs/{namespace}/{pod}/{container} the way the API server expects from a kubelet."""
+def _log_handler(logs: _Logs) -> type[QuietHandler]:
+    class LogHandler(QuietHandler):
+        """Serves GET /containerLogs/{namespace}/{pod}/{container} the way the API server expects from a kubelet."""
 
-    server: _LogServer
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            url = urllib.parse.urlsplit(self.path)
+            parts = [urllib.parse.unquote(p) for p in url.path.strip("/").split("/")]
+            if len(parts) != 4 or parts[0] != "containerLogs":
+                self.send_error(404, "only /containerLogs/{namespace}/{pod}/{container} is served")
+                return
+            query = urllib.parse.parse_qs(url.query)
+            previous = query.get("previous", ["false"])[0] == "true"
+            text = logs.get((parts[1], parts[2], parts[3], previous))
+            if text is None and previous:
+                self.send_error(400, f'previous terminated container "{parts[3]}" in pod "{parts[2]}" not found')
+                return
+            tail = int(query["tailLines"][0]) if "tailLines" in query else None
+            limit = int(query["limitBytes"][0]) if "limitBytes" in query else None
+            self.send_body(200, _tail(text or "", tail, limit), "text/plain")
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        url = urllib.parse.urlsplit(self.path)
-        parts = [urllib.parse.unquote(p) for p in url.path.strip("/").split("/")]
-        if len(parts) != 4 or parts[0] != "containerLogs":
-            self.send_error(404, "only /containerLogs/{namespace}/{pod}/{container} is served")
-            return
-        query = urllib.parse.parse_qs(url.query)
-        previous = query.get("previous", ["false"])[0] == "true"
-        text = self.server.logs.get((parts[1], parts[2], parts[3], previous))
-        if text is None and previous:
-            self.send_error(400, f'previous terminated container "{parts[3]}" in pod "{parts[2]}" not found')
-            return
-        tail = int(query["tailLines"][0]) if "tailLines" in query else None
-        limit = int(query["limitBytes"][0]) if "limitBytes" in query else None
-        body = _tail(text or "", tail, limit)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
-        pass
-
-
-class _LogServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    logs: dict[tuple[str, str, str, bool], str]
+    return LogHandler
 
 
 class FakeKubelet:
@@ -97,7 +86,8 @@ class FakeKubelet:
         self._loops = 0
         self._loop_cv = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._server: _LogServer | None = None
+        self._server: LoopbackServer | None = None
+        self._logs: _Logs = {}
         self._last_heartbeat = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -108,14 +98,13 @@ class FakeKubelet:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "kubelet.key",
                         "-out", "kubelet.crt", "-days", "30", "-subj", f"/CN={self.node_name}",
                         "-addext", "subjectAltName=IP:127.0.0.1"], cwd=certdir, check=True, capture_output=True)
-        server = _LogServer(("127.0.0.1", 0), _LogHandler)
-        server.logs = {}
+        self._logs = {}
+        server = LoopbackServer(_log_handler(self._logs), name=f"kubelet-logs-{self.node_name}")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(certdir / "kubelet.crt"), str(certdir / "kubelet.key"))
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self.port = int(server.server_address[1])
-        threading.Thread(target=server.serve_forever, name=f"kubelet-logs-{self.node_name}", daemon=True).start()
+        server.httpd.socket = ctx.wrap_socket(server.httpd.socket, server_side=True)
+        self._server = server.start()
+        self.port = server.port
         self._register_node()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name=f"kubelet-{self.node_name}", daemon=True)
@@ -128,8 +117,7 @@ class FakeKubelet:
             self._thread.join(timeout=10)
             self._thread = None
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> FakeKubelet:
@@ -218,7 +206,7 @@ class FakeKubelet:
         """Serve `text` for the container's log (previous=True: the log of the last terminated instance)."""
         if self._server is None:
             raise RuntimeError("FakeKubelet.start() first")
-        self._server.logs[(namespace, pod, container, previous)] = text
+        self._logs[(namespace, pod, container, previous)] = text
 
     def sync(self, timeout: float = 15) -> None:
         """Wait until the loop has fully run after this call, so states set before are applied."""

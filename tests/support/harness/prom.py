@@ -8,7 +8,6 @@ Everything binds 127.0.0.1 on free ports; Alertmanager's gossip listener is disa
 
 from __future__ import annotations
 
-import http.server
 import json
 import math
 import shutil
@@ -24,6 +23,7 @@ from typing import Any
 import yaml
 
 from tests.support.harness._proc import ManagedProcess, free_port, http_ok, wait_until
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 Labels = dict[str, str]
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -59,34 +59,7 @@ class _Metric:
         self.samples: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
-class _QuietHandler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-class _LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 (ephemeral port), started and stopped with its owner."""
-
-    _server: http.server.ThreadingHTTPServer | None = None
-
-    def _serve(self, handler: type[http.server.BaseHTTPRequestHandler], name: str) -> None:
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
-
-    def _port(self, what: str) -> int:
-        if self._server is None:
-            raise RuntimeError(f"{what}.start() first")
-        return int(self._server.server_address[1])
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-class Exporter(_LoopbackServer):
+class Exporter(LoopbackServer):
     """A /metrics endpoint on 127.0.0.1 whose counters, gauges and histograms tests set per label set.
 
     Set `healthy = False` to answer 503 (Prometheus then records up == 0 for the target).
@@ -96,29 +69,18 @@ class Exporter(_LoopbackServer):
         self.metrics: dict[str, _Metric] = {}
         self.healthy = True
         self._lock = threading.Lock()
+        exporter = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                body = exporter.render().encode()
+                self.send_body(200 if exporter.healthy else 503, body, "text/plain; version=0.0.4; charset=utf-8")
+
+        super().__init__(Handler, name="exporter")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/metrics"
-
-    @property
-    def port(self) -> int:
-        return self._port("Exporter")
-
-    def start(self) -> Exporter:
-        exporter = self
-
-        class Handler(_QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
-                body = exporter.render().encode()
-                self.send_response(200 if exporter.healthy else 503)
-                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self._serve(Handler, "exporter")
-        return self
+        return f"{super().url}/metrics"
 
     def _metric(self, name: str, kind: str, help_text: str) -> _Metric:
         metric = self.metrics.get(name)
@@ -342,32 +304,27 @@ def _start_and_wait(process: ManagedProcess, ready_url: str, timeout: float) -> 
     return time.monotonic() - began
 
 
-class WebhookReceiver(_LoopbackServer):
+class WebhookReceiver(LoopbackServer):
     """A loopback HTTP server that records every JSON POST (Alertmanager webhook payloads) for assertions."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self._cv = threading.Condition()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._port('WebhookReceiver')}/alerts"
-
-    def start(self) -> WebhookReceiver:
         receiver = self
 
-        class Handler(_QuietHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
                 payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
                 with receiver._cv:
                     receiver.received.append(payload)
                     receiver._cv.notify_all()
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.send_body(200, b"")
 
-        self._serve(Handler, "webhook")
-        return self
+        super().__init__(Handler, name="webhook")
+
+    @property
+    def url(self) -> str:
+        return f"{super().url}/alerts"
 
     def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30) -> dict[str, Any]:
         """Return the first payload (already received or arriving within `timeout`) that satisfies `predicate`."""

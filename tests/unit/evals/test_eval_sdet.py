@@ -7,9 +7,9 @@ known test so the scoring itself is checked: coverage and mutation figures must 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from evals.sdet.run import format_table, load_cases, run_eval
+from opsquad.answers import Funnel, TestgenAnswer
 from tools import mutation
 
 REDACT_TEST = '''from redact import redact
@@ -35,11 +35,12 @@ def test_cases_are_data_with_tags() -> None:
 def test_eval_scores_generated_tests_by_coverage_and_mutants() -> None:
     calls: list[float] = []
 
-    def generate(project: Path, budget: float) -> dict[str, Any]:
+    def generate(project: Path, budget: float) -> TestgenAnswer:
         calls.append(budget)
         (project / "tests" / "test_redact_opsquad.py").write_text(REDACT_TEST)
-        return {"funnel": {"generated": 3, "parsed": 3, "passing": 2, "kept": 2}, "time_s": {"total_s": 1.0},
-                "discarded": ["1 × adds no line or branch coverage"]}
+        return TestgenAnswer(summary="2 kept", funnel=Funnel(generated=3, parsed=3, passing=2, kept=2),
+                             coverage_before={}, coverage_after={}, time_s={"total_s": 1.0}, stopped_by_budget=False,
+                             mutation="not run", discarded=["1 × adds no line or branch coverage"])
 
     rows = run_eval(generate, ["opsquad-redact"], budget=45, mutate=True)
     assert calls == [45]

@@ -66,3 +66,15 @@ def test_scan_without_triage_writes_json_and_gates(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert any("command" in f["rule_id"] for f in data["findings"])
     assert cli("scan", str(tmp_path), "--no-triage", "--fail-on", "critical").returncode == 0
+
+
+def test_runs_show_prints_grant_decisions_and_the_report(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n")
+    assert cli("scan", str(tmp_path), "--no-triage").returncode == 1
+    run_id = cli("runs", "list").stdout.split()[0]
+    shown = cli("runs", "show", run_id)
+    assert shown.returncode == 0, shown.stderr
+    tool_lines = [line for line in shown.stdout.splitlines() if " tool " in line]
+    assert tool_lines and all("grant=allow" in line for line in tool_lines), shown.stdout
+    report = shown.stdout.split("\nreport:\n", 1)[1]
+    assert "command" in report and "app.py:4" in report

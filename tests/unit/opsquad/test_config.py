@@ -12,6 +12,7 @@ import yaml
 from opsquad.config import config_json_schema, parse_config
 from opsquad.errors import ConfigError
 from tests.support.common import REPO_ROOT
+from tools.registry import TOOLS
 
 
 def _data() -> dict:
@@ -19,7 +20,7 @@ def _data() -> dict:
 
 
 def test_shipped_config_is_valid() -> None:
-    cfg = parse_config(_data())
+    cfg = parse_config(_data(), known_tools=TOOLS)
     assert cfg.workflows["pr_review"].agents == ["devsecops", "sdet"]
     assert cfg.models["coder"].serve is not None
 
@@ -34,13 +35,14 @@ def test_shipped_config_is_valid() -> None:
         (lambda d: d["agents"]["devsecops"]["tools"].update(hammer={}), "agents.devsecops.tools.hammer: unknown tool"),
         (lambda d: d["workflows"]["scan"].update(fail_on="severe"), "workflows.scan.fail_on"),
         (lambda d: d.update(extra_top=1), "extra_top: unknown key"),
+        (lambda d: d["workflows"]["scan"].update(outputs=["text"]), "workflows.scan.outputs: unknown key"),
     ],
 )
 def test_bad_config_names_the_key(mutate, expected: str) -> None:
     data = _data()
     mutate(data)
     with pytest.raises(ConfigError) as err:
-        parse_config(data, "x.yaml")
+        parse_config(data, "x.yaml", known_tools=TOOLS)
     assert str(err.value).startswith("x.yaml: ")
     assert expected in str(err.value)
     assert "\n" not in str(err.value)

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from opsquad.answers import Evidence, SreAnswer, Step
 from opsquad.errors import OpsquadError
 from opsquad.findings import (
     AgentNote,
@@ -102,8 +103,10 @@ def report(findings: dict[str, Finding]) -> Report:
     return Report(
         run_id="run-42", workflow="review", target="/src/shop", findings=list(findings.values()),
         notes=[AgentNote(agent="devsecops", summary="Scanned 3 files.", not_checked=["Dockerfile", "helm/"])],
-        answer={"root_cause": "web OOM-killed", "evidence": ["5 restarts", f"env had {CANARY}"],
-                "remediation": ["raise the memory limit"], "confidence": 0.7},
+        answer=SreAnswer(root_cause="web OOM-killed",
+                         evidence=[Evidence(claim="5 restarts", source="pod/web"),
+                                   Evidence(claim=f"env had {CANARY}", source="pod/web env")],
+                         remediation=[Step(step="raise the memory limit")], confidence=0.7),
     )
 
 
@@ -306,7 +309,7 @@ def test_markdown_pr_comment(report: Report) -> None:
     assert "```diff\n--- a/app/db.py" in out
     assert "**Triage:** true positive (confidence 0.85): user_id comes from the request" in out
     assert "Not checked:\n- Dockerfile\n- helm/" in out
-    assert "**Root cause:** web OOM-killed" in out and "- raise the memory limit" in out
+    assert "**Root cause:** web OOM-killed" in out and "- step: raise the memory limit" in out
 
 
 def test_markdown_fences_outrun_backticks_in_evidence() -> None:

@@ -19,6 +19,7 @@ from agents.sdet.testgen.candidates import Candidate, GeneratedBatch, GeneratedT
 from agents.sdet.testgen.doc_examples import doc_example_test
 from agents.sdet.testgen.engine import Settings, run_testgen
 from agents.sdet.testgen.targets import find_project, module_targets
+from opsquad.answers import TestgenAnswer
 from opsquad.errors import OpsquadError
 from tests.support.triage_fakes import is_triage, triage_answer
 
@@ -228,13 +229,13 @@ def test_report_json_shape_from_the_workflow(tmp_path: Path, config: Any) -> Non
     req = Request(workflow="testgen", options={"path": str(root), "module": "calc", "out": str(out), "budget": 200})
     result = dispatch(req, make_services(config, model))
     ans = result.report.answer
-    assert ans is not None
-    funnel = ans["funnel"]
-    assert isinstance(funnel, dict)
-    assert funnel["generated"] >= funnel["parsed"] >= funnel["passing"] >= funnel["kept"] >= 3
-    assert (out / "test_calc_opsquad.py").exists() and ans["files"] == [str(out / "test_calc_opsquad.py")]
-    assert any("no assertion" in d for d in ans["discarded"])  # type: ignore[union-attr]
-    json.dumps(ans)
+    assert isinstance(ans, TestgenAnswer)
+    funnel = ans.funnel
+    assert funnel.generated >= funnel.parsed >= funnel.passing >= funnel.kept >= 3
+    assert (out / "test_calc_opsquad.py").exists() and ans.files == [str(out / "test_calc_opsquad.py")]
+    assert any("no assertion" in d for d in ans.discarded)
+    shape = json.loads(ans.model_dump_json())  # the JSON a user sees keeps every part of the report
+    assert {"summary", "funnel", "coverage_before", "coverage_after", "time_s", "mutation", "kept_tests"} <= set(shape)
 
 
 def test_pr_review_suggests_kept_tests_for_changed_functions(tmp_path: Path, config: Any) -> None:

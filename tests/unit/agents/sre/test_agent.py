@@ -19,11 +19,12 @@ from agents.sre.cite import Corpus, split_cited
 from agents.sre.context import clear_problem, draft, evidence_for, rank, related
 from evals.sre.materialize import materialize
 from evals.sre.scenario import load_cases
+from opsquad.answers import Evidence
 from opsquad.config import OpsquadConfig, ToolGrant
 from opsquad.findings import K8sLocation, Severity
 from opsquad.model.protocol import FakeModel
 from opsquad.request import Request
-from tests.support.common import REPO_ROOT, make_services
+from tests.support.common import REPO_ROOT, answer_json, make_services
 from workflows.dispatch import dispatch, resume
 
 READ = ToolGrant(verbs=["read"], namespaces=["*"])
@@ -85,14 +86,14 @@ def test_ranking_puts_causes_before_symptoms_and_the_named_workload_first() -> N
     other = _f("ImagePullBackOff", name="search-7c9f8b7c4d-abcde")
     assert rank([other, oom], "the cart service keeps restarting")[0] is oom  # named in the question
     d = draft([crash, rollout, backoff], "cart restarts")
-    assert d.chosen is rollout and "rollout undo" in d.remediation[0]["command"]
+    assert d.chosen is rollout and "rollout undo" in d.remediation[0].command
     assert draft([], "anything?").chosen is None
     slow = _f("HighLatency", kind="service", name="cart", analyzer="prometheus", severity=Severity.medium,
               message="cart p99 latency is 2.38s (threshold 1s)")
     alert = _f("AlertFiring", kind="alert", name="CartSlow", analyzer="prometheus", severity=Severity.medium,
                evidence=['ALERTS{alertname="CartSlow",service="cart",severity="warning"} = 1'])
     assert related(alert, [alert, slow]) == [slow]  # the alert is about the service its labels name
-    assert any("2.38s" in e["claim"] for e in evidence_for(alert, [alert, slow]))
+    assert any("2.38s" in e.claim for e in evidence_for(alert, [alert, slow]))
     assert clear_problem(rank([alert, slow], "cart is slow"), "cart is slow")
 
 
@@ -111,15 +112,15 @@ def test_root_cause_always_states_the_chosen_finding() -> None:
 def test_uncited_evidence_is_flagged_not_trusted() -> None:
     corpus = Corpus(["pod/shop/cart container app: resources.limits.memory=64Mi lastState.terminated.reason="
                      "OOMKilled exitCode=137"], findings=2)
-    items = [{"claim": "the memory limit is 64Mi and the container was OOMKilled", "source": "pods analyzer"},
-             {"claim": "memory limit is 512Mi", "source": "kubectl describe"},
-             {"claim": "it crashed", "source": "F2"},
-             {"claim": "the database is slow", "source": "experience"},
-             {"claim": "see the finding", "source": "F9"}]
+    items = [Evidence(claim="the memory limit is 64Mi and the container was OOMKilled", source="pods analyzer"),
+             Evidence(claim="memory limit is 512Mi", source="kubectl describe"),
+             Evidence(claim="it crashed", source="F2"),
+             Evidence(claim="the database is slow", source="experience"),
+             Evidence(claim="see the finding", source="F9")]
     kept, flagged = split_cited(items, corpus)
-    assert [k["claim"] for k in kept] == [items[0]["claim"], "it crashed"]
-    assert [f["claim"] for f in flagged] == ["memory limit is 512Mi", "the database is slow", "see the finding"]
-    assert "512mi" in flagged[0]["why"] and "names no object" in flagged[1]["why"]
+    assert [k.claim for k in kept] == [items[0].claim, "it crashed"]
+    assert [f.claim for f, _ in flagged] == ["memory limit is 512Mi", "the database is slow", "see the finding"]
+    assert "512mi" in flagged[0][1] and "names no object" in flagged[1][1]
 
 
 # --- on the real control plane ---
@@ -141,7 +142,7 @@ def test_oom_is_found_by_the_analyzers_first_and_uncited_claims_are_flagged(
     req = Request(workflow="oncall", question=scenario("cart-restarts", kube_namespace).question,
                   namespace=kube_namespace, options={"kubeconfig": str(kube_plane.kubeconfig)})
     result = dispatch(req, make_services(sre_config(config), model))
-    ans = result.report.answer or {}
+    ans = answer_json(result.report.answer)
     assert len(model.requests) == 1  # a clear problem: the model chose and explained, no tool round-trips
     sent = model.requests[0]["messages"]
     assert sent[1]["content"] == req.question and sent[2]["content"] == seen[0]
@@ -170,7 +171,7 @@ def test_unreachable_api_server_is_not_checked_and_prometheus_still_read(
         "root_cause": "unknown", "evidence": [], "remediation": [], "confidence": 10, "not_checked": []}})
     req = Request(workflow="oncall", question="is anything wrong?", namespace="shop",
                   options={"kubeconfig": str(dead_kubeconfig(tmp_path)), "prometheus_url": stack.prometheus.url})
-    ans = dispatch(req, make_services(sre_config(config), model)).report.answer or {}
+    ans = answer_json(dispatch(req, make_services(sre_config(config), model)).report.answer)
     assert "nothing_readable" not in ans and len(model.requests) >= 1
     assert any(n.startswith("kubernetes: ") and "unreachable" in n for n in ans["not_checked"])
 
@@ -241,12 +242,12 @@ def test_rollback_is_proposed_waits_for_approval_then_applied_and_verified(
     action = paused.pending_actions[0]
     assert action["tool"] == "kubernetes_write" and action["params"]["action"] == "rollback"
     assert "search-api:3.9.0" in action["dry_run"] and "search-api:3.8.2" in action["dry_run"]
-    step = (paused.report.answer or {})["remediation"][0]
+    step = answer_json(paused.report.answer)["remediation"][0]
     assert "queued for approval" in step["step"] and "rollout undo deployment/search-api" in step["command"]
     assert image().endswith(":3.9.0")  # proposed, not applied
 
     done = resume(paused.run_id, approved=True, by="alice", services=svc)
-    applied = (done.report.answer or {})["applied"]
+    applied = answer_json(done.report.answer)["applied"]
     assert applied and applied[0]["ok"] is True, applied
     assert image().endswith(":3.8.2")
     dep = kube_plane.rest("GET", path)
@@ -266,7 +267,7 @@ def test_a_failing_model_falls_back_to_the_analyzers_answer(
 
     req = Request(workflow="oncall", question=case.question, namespace=kube_namespace,
                   options={"kubeconfig": str(kube_plane.kubeconfig)})
-    ans = dispatch(req, make_services(sre_config(config), FakeModel(default=down))).report.answer or {}
+    ans = answer_json(dispatch(req, make_services(sre_config(config), FakeModel(default=down))).report.answer)
     assert ans["answered_by"] == "analyzers" and ans["cause"]["problem"] == "ImagePullBackOff"
     assert "gateway:2.14.0-rc1" in ans["root_cause"]
     assert any(n.startswith("model: ") and "not reachable" in n for n in ans["not_checked"])

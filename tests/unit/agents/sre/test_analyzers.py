@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from agents.sre.analyzers import ANALYZERS, AnalyzerFinding, Snapshot
-from agents.sre.analyzers.base import quantity, workload_of
 from agents.sre.analyzers.collect import collect
 from agents.sre.analyzers.deployments import DeploymentAnalyzer
 from agents.sre.analyzers.events import EventAnalyzer
@@ -20,6 +19,7 @@ from agents.sre.analyzers.services import ServiceAnalyzer
 from agents.sre.analyzers.storage import StorageAnalyzer
 from tools import kube_client as kc
 from tools.base import ToolResult
+from tools.kube_objects import quantity, workload_of
 
 NOW = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
 NS = "shop"
