@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
+from opsquad.conventions import ConventionsConfig
 from opsquad.errors import ConfigError
 from opsquad.findings import Severity
 
@@ -143,6 +144,7 @@ class OpsquadConfig(Strict):
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
     workflows: dict[str, WorkflowConfig] = Field(default_factory=dict)
     serve: ServeAppConfig = Field(default_factory=ServeAppConfig)
+    conventions: ConventionsConfig = Field(default_factory=ConventionsConfig)
     source_path: Annotated[str | None, Field(exclude=True)] = None
 
     @model_validator(mode="after")

@@ -178,6 +178,14 @@ def read_at(repo: Path | str, ref: str, path: str, max_bytes: int = 200_000) -> 
     return data[:max_bytes].decode("utf-8", "replace")
 
 
+def gitattributes(repo: Path | str, ref: str) -> str:
+    """The top-level ``.gitattributes`` as of ``ref``, or "" when there is none."""
+    try:
+        return read_at(repo, ref, ".gitattributes") or ""
+    except GitError:
+        return ""
+
+
 def checkout_tree(repo: Path | str, ref: str, dest: Path | str, paths: list[str] | None = None) -> Path:
     """Write the tree at ``ref`` (or only ``paths`` of it) into ``dest``, leaving the user's checkout alone.
 

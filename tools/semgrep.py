@@ -308,6 +308,12 @@ def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:
     return findings
 
 
+def rules_marked(run: SemgrepRun, key: str, value: str) -> set[str]:
+    """Short ids of the rules whose results carry ``metadata[key] == value`` (e.g. ``in-tests: keep``)."""
+    return {short_rule_id(str(r["check_id"]), run.rule_ids) for r in run.results
+            if str((r.get("extra", {}).get("metadata") or {}).get(key, "")) == value}
+
+
 class SemgrepParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     paths: list[str] = Field(

@@ -19,12 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.base import AgentOutput, AgentRun, load_prompt
 from agents.devsecops import autofix, triage_facts
 from agents.devsecops.code_context import normalized_code, snippet
+from agents.devsecops.constant_flow import prove_constant
 from agents.devsecops.inline_suppress import apply_inline
 from agents.devsecops.triage_cache import TriageCache, cache_key
+from opsquad.conventions import Conventions, FileKind, cap_test_severity, file_head
 from opsquad.errors import ModelOutputError, ModelUnavailable, ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
 from tools import git
-from tools.semgrep import SemgrepRun, resolve_rules, run_semgrep, to_findings
+from tools.semgrep import SemgrepRun, resolve_rules, rules_marked, run_semgrep, to_findings
 
 
 class TriageAnswer(BaseModel):
@@ -50,6 +52,8 @@ class DevSecOpsAgent:
         with tempfile.TemporaryDirectory(prefix="opsquad-scan-") as tmp:
             try:
                 root, files, changed = self._materialize(run, Path(tmp))
+                conventions = Conventions(run.config.conventions, self._gitattributes(run, root))
+                files, skipped = _reviewable(conventions, root, files, changed is not None)
                 run.progress(f"devsecops: scanning {len(files)} path(s) with Semgrep")
                 rules = resolve_rules(run.config.tools.semgrep.rules, run.config.base_dir)
                 scan = self._scan(run, root, files, rules)
@@ -59,6 +63,9 @@ class DevSecOpsAgent:
             findings = to_findings(scan, root)
             if changed is not None:
                 findings = [f for f in findings if _on_changed_line(f, changed)]
+            findings, unreviewed = _by_convention(conventions, findings, root, skipped,
+                                                  rules_marked(scan, "in-tests", "keep"))
+            not_checked += unreviewed
             findings = apply_inline(root, findings)
             stats.update(files_scanned=len(files), semgrep_s=round(scan.elapsed_s, 2))
             if req.options.get("no_triage"):
@@ -99,6 +106,19 @@ class DevSecOpsAgent:
         return root, files, changed
 
     @staticmethod
+    def _gitattributes(run: AgentRun, root: Path) -> str:
+        """The head's ``.gitattributes`` (linguist-generated/-vendored marks), through the git grant in a review."""
+        req = run.request
+        if req.repo and req.base and req.head:
+            repo, head = git.repo_root(Path(req.repo)), req.head
+            return run.use("git", "read_at", lambda: git.gitattributes(repo, head),
+                           args={"ref": head, "path": ".gitattributes"}) or ""
+        try:
+            return (root / ".gitattributes").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    @staticmethod
     def _scan(run: AgentRun, root: Path, files: list[str], rules: list[Path]) -> SemgrepRun:
         sg = run.config.tools.semgrep
         return run.use("semgrep", "scan", lambda: run_semgrep([root / f for f in files], rules, root, sg.timeout_s,
@@ -120,6 +140,10 @@ class DevSecOpsAgent:
             if f.suppressed or not isinstance(loc, FileLocation):
                 return f
             fam = triage_facts.family_for(f.cwe, loc.path)
+            proven = _proven_in_code(root, loc) if fam is triage_facts.FLOW else None
+            if proven is not None:  # no model call: code shows the sink sees only constants, or never runs
+                return f.model_copy(update={"triage": proven, "suppression": Suppression(
+                    kind="triage", justification=proven.reason)})
             key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v2",
                             normalized_code(root, loc))
             triage = cache.get(key)
@@ -194,7 +218,7 @@ def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLoc
     shown = snippet(root, loc)
     if fam is not None:
         lines = (root / loc.path).read_text(encoding="utf-8", errors="replace").splitlines()
-        brief, schema, decide = triage_facts.prepare(fam, loc.path, lines, loc.start_line, loc.end_line)
+        brief, schema, decide = triage_facts.prepare(fam, loc.path, lines, loc.start_line, loc.end_line, f.cwe, root)
         task = triage_facts.task_text(fam, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, brief)
         ans = run.ask([{"role": "system", "content": fam.system}, {"role": "user", "content": task}], schema,
                       schema_name=f"triage_{fam.name}", max_tokens=fam.max_tokens)
@@ -204,6 +228,59 @@ def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLoc
     plain = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
                     TriageAnswer, schema_name="triage", max_tokens=160)
     return Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason)
+
+
+def _proven_in_code(root: Path, loc: FileLocation) -> Triage | None:
+    """A false-positive verdict proven by constant and dead-branch reasoning; it may suppress any severity,
+    because it rests on the cited lines, not on the model's word."""
+    try:
+        source = (root / loc.path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    proof = prove_constant(source, loc.start_line)
+    if proof is None:
+        return None
+    return Triage(verdict="false_positive", confidence=1.0, reason=f"decided in code: {proof.reason}")
+
+
+_UNREVIEWED = (FileKind.generated, FileKind.vendored)
+
+
+def _reviewable(conventions: Conventions, root: Path, files: list[str],
+                listed: bool) -> tuple[list[str], dict[str, FileKind]]:
+    """The files worth a line-by-line review, and the generated or vendored ones left out. Only a review's list
+    of changed files is sorted here; a directory scan is sorted by its findings (``_by_convention``)."""
+    if not listed:
+        return files, {}
+    read = file_head(root)
+    kinds = {f: conventions.kind(f, read) for f in files}
+    return [f for f in files if kinds[f] not in _UNREVIEWED], {f: k for f, k in kinds.items() if k in _UNREVIEWED}
+
+
+def _by_convention(conventions: Conventions, findings: list[Finding], root: Path,
+                   skipped: dict[str, FileKind], keep_in_tests: set[str]) -> tuple[list[Finding], list[str]]:
+    """Drop findings in generated or vendored files, cap severity in test code, and say what was not reviewed."""
+    read = file_head(root)
+    kinds: dict[str, FileKind] = {}
+    kept: list[Finding] = []
+    for f in findings:
+        path = f.location.path if isinstance(f.location, FileLocation) else None
+        if path is not None and path not in kinds:
+            kinds[path] = conventions.kind(path, read)
+        kind = kinds[path] if path is not None else FileKind.source
+        if kind in _UNREVIEWED:
+            skipped[path or ""] = kind
+        else:
+            kept.append(f)
+    kept = cap_test_severity(kept, conventions, keep_in_tests)
+    lines = []
+    for kind in _UNREVIEWED:
+        paths = sorted(p for p, k in skipped.items() if k is kind)
+        if paths:
+            more = f" (+{len(paths) - 3} more)" if len(paths) > 3 else ""
+            lines.append(f"{kind.value}: {len(paths)} file(s) not reviewed line by line: "
+                         f"{', '.join(paths[:3])}{more}")
+    return kept, lines
 
 
 def _parallel_slots(run: AgentRun) -> int:

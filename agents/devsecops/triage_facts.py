@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from agents.devsecops.code_context import enclosing_block, module_lines
+from agents.devsecops.safeguards import def_finder, fits, sink_of
 from agents.devsecops.triage_trace import Flow, trace
 from opsquad.findings import Triage
 
@@ -151,11 +153,15 @@ def judge_use(ans: PurposeAnswer | CookieAnswer, context: str) -> Triage:
 Prepared = tuple[str, type[BaseModel], Callable[[BaseModel], Triage]]
 
 
-def prepare(fam: Family, path: str, lines: list[str], start: int, end: int) -> Prepared:
-    """What code found (for the prompt), the answer schema, and the function from answer to verdict."""
+def prepare(fam: Family, path: str, lines: list[str], start: int, end: int, cwes: list[str] | None = None,
+            root: Path | None = None) -> Prepared:
+    """What code found (for the prompt), the answer schema, and the function from answer to verdict. Only
+    safeguards that fit the finding's sink (``safeguards.fits``) are offered to the model."""
     block = enclosing_block(path, lines, start, end)
     if fam is FLOW:
-        flow = trace(lines, block, (start, end), module_lines(path, lines, block[0], block[1]))
+        sink, find_def = sink_of(cwes or []), def_finder(lines, root, path)
+        flow = trace(lines, block, (start, end), module_lines(path, lines, block[0], block[1]),
+                     lambda label, text: fits(label, text, sink, lines, find_def))
         return flow_brief(flow, lines), flow_schema(len(flow.safeguards)), lambda a: judge_flow(a, flow, lines)
     if fam is COOKIE:
         flow = trace(lines, block, (start, end), [])

@@ -16,6 +16,7 @@ input from excusing an unchecked other input on the same sink.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agents.devsecops.code_context import statement_end
@@ -29,6 +30,10 @@ SAFEGUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("looks the value up in a fixed table (only the table's values come out)",
      re.compile(r"(?<![.\w])_?[A-Z][A-Z0-9_]{2,}(\.get\(|\[)")),
     ("uses a sandboxed environment", re.compile(r"sandbox", re.I)),
+    ("keeps the path inside a base directory", re.compile(r"commonpath\(|is_relative_to\(|\.startswith\(\s*("
+                                                           r"[A-Z_][A-Z0-9_]{2,}|(base|root|upload)\w*)\b")),
+    ("accepts only a relative or known-host URL", re.compile(r"url_has_allowed_host_and_scheme|is_safe_url|"
+                                                              r"\.netloc\b|startswith\(\s*['\"]/['\"].*['\"]//")),
     ("converts the value to a number or generates it", re.compile(r"\bint\(|\bfloat\(|\buuid\d?\(|\.hex\b|"
                                                                    r"isdigit\(|isdecimal\(")),
     ("verifies the user before using the value", re.compile(r"check_password|verify\w*\(|authenticate\(|"
@@ -151,8 +156,13 @@ def flagged_range(lines: list[str], start: int, end: int) -> tuple[int, int]:
     return start, statement_end(lines, start, end, 15) or end
 
 
-def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], module: list[int]) -> Flow:
-    """Lines (1-based) that build the flagged value inside its block, plus the module lines it refers to."""
+Fits = Callable[[str, str], bool]
+
+
+def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], module: list[int],
+          fits: Fits | None = None) -> Flow:
+    """Lines (1-based) that build the flagged value inside its block, plus the module lines it refers to;
+    ``fits(label, line)`` says whether a candidate safeguard neutralizes this finding's sink at all."""
     first, _last = block
     start, end = flagged_range(lines, *flagged)
     flow = Flow(sink=start)
@@ -199,7 +209,7 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
         if UNTRUSTED.search(text):
             flow.sources.append(k)
         for label, pat in SAFEGUARDS:
-            if pat.search(text) and len(flow.safeguards) < 6:
+            if pat.search(text) and len(flow.safeguards) < 6 and (fits is None or fits(label, text)):
                 flow.safeguards.append((k, label))
                 break
     flow.uncovered = _uncovered(lines, flow, def_at)

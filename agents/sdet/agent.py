@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agents.base import AgentOutput, AgentRun
+from opsquad.conventions import Conventions, FileKind
 from opsquad.errors import ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity
 from tools import git
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # test generation is imported only when a run asks for it
     from agents.sdet.testgen.candidates import Candidate
     from agents.sdet.testgen.targets import Target
 
-_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)tests?/.*\.py$")
 
 
 def changed_functions(source: str, lines: set[int]) -> list[tuple[str, int, int]]:
@@ -70,13 +70,14 @@ class SdetAgent:
             return AgentOutput(note=AgentNote(agent=run.name, summary="No git range given; nothing to check.",
                                               not_checked=["untested changes (needs --base and --head)"]))
         try:
-            untested, checked, files = self._untested(run, git.repo_root(Path(req.repo)), req.base, req.head)
+            untested, checked, files, by_convention = self._untested(run, git.repo_root(Path(req.repo)), req.base,
+                                                                     req.head)
         except ToolDenied as exc:
             return AgentOutput(note=AgentNote(agent=run.name, summary="Could not read the change.",
                                               not_checked=[f"untested changes ({exc.line})"]))
         findings = [u.finding for u in untested]
         summary = f"{checked} changed function(s) in {files} file(s); {len(findings)} without a test."
-        not_checked: list[str] = []
+        not_checked = _by_convention_line(by_convention)
         stats: dict[str, float | int | str] = {"changed_functions": checked, "untested": len(findings)}
         if findings and run.agent_config.testgen_budget_s > 0:
             suggestions, stats_gen = self._suggest(run, {u.qualname for u in untested})
@@ -87,16 +88,30 @@ class SdetAgent:
         return AgentOutput(findings=findings, note=AgentNote(
             agent=run.name, summary=summary, stats=stats, not_checked=not_checked))
 
-    def _untested(self, run: AgentRun, repo: Path, base: str, head: str) -> tuple[list[Untested], int, int]:
-        """(untested changed functions, changed functions checked, changed non-test Python files)."""
+    def _untested(self, run: AgentRun, repo: Path, base: str,
+                  head: str) -> tuple[list[Untested], int, int, dict[str, FileKind]]:
+        """(untested changed functions, changed functions checked, changed source files, and the changed test,
+        migration, generated or vendored Python files, which by convention ask for no unit test)."""
         changed = run.use("git", "changed_lines", lambda: git.changed_lines(repo, base, head),
                           args={"base": base, "head": head}, size=len)
-        py_files = [p for p in changed if p.endswith(".py") and not _TEST_FILE.search(p)]
-        test_text = run.use("git", "read_tests", lambda: self._tests_text(repo, head), args={"ref": head}, size=len)
+        conventions = Conventions(run.config.conventions, run.use(
+            "git", "read_at", lambda: git.gitattributes(repo, head),
+            args={"ref": head, "path": ".gitattributes"}) or "")
+        sources: dict[str, str | None] = {}
+
+        def read(path: str) -> str | None:
+            if path not in sources:
+                sources[path] = self._read(run, repo, head, path)
+            return sources[path]
+
+        kinds = {p: conventions.kind(p, read) for p in changed if p.endswith(".py")}
+        py_files = [p for p, k in kinds.items() if k is FileKind.source]
+        test_text = run.use("git", "read_tests", lambda: self._tests_text(repo, head, conventions),
+                            args={"ref": head}, size=len)
         out: list[Untested] = []
         checked = 0
         for path in py_files:
-            source = self._read(run, repo, head, path)
+            source = read(path)
             if source is None:
                 continue
             for name, start, _end in changed_functions(source, changed[path]):
@@ -104,7 +119,7 @@ class SdetAgent:
                 short = name.rsplit(".", 1)[-1]
                 if not short.startswith("_") and not re.search(rf"\b{re.escape(short)}\b", test_text):
                     out.append(Untested(name, _untested_finding(run.name, path, name, start, source)))
-        return out, checked, len(py_files)
+        return out, checked, len(py_files), {p: k for p, k in kinds.items() if k is not FileKind.source}
 
     @staticmethod
     def _read(run: AgentRun, repo: Path, ref: str, path: str) -> str | None:
@@ -147,14 +162,24 @@ class SdetAgent:
         return out, {f"testgen_{k}": v for k, v in funnel(result).model_dump().items()}
 
     @staticmethod
-    def _tests_text(repo: Path, ref: str) -> str:
+    def _tests_text(repo: Path, ref: str, conventions: Conventions) -> str:
         chunks = []
         for name in git.list_files(repo, ref):
-            if _TEST_FILE.search(name):
+            if name.endswith(".py") and conventions.is_test(name):
                 text = git.read_at(repo, ref, name, max_bytes=500_000)
                 if text:
                     chunks.append(text)
         return "\n".join(chunks)
+
+
+def _by_convention_line(kinds: dict[str, FileKind]) -> list[str]:
+    """One not-checked line for the changed migrations and generated or vendored files (test files say nothing)."""
+    asked_none = sorted(p for p, k in kinds.items() if k is not FileKind.test)
+    if not asked_none:
+        return []
+    what = ", ".join(sorted({kinds[p].value for p in asked_none}))
+    more = f" (+{len(asked_none) - 3} more)" if len(asked_none) > 3 else ""
+    return [f"untested changes in {what} code (by convention): {', '.join(asked_none[:3])}{more}"]
 
 
 def _untested_finding(agent: str, path: str, name: str, start: int, source: str) -> Finding:

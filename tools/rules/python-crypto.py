@@ -4,6 +4,8 @@
 import hashlib
 import random
 import secrets
+
+import flask
 import ssl
 import string
 from random import choice
@@ -241,3 +243,20 @@ def key_size_cases():
     # ok: python-insufficient-key-size
     g4 = dsa.generate_private_key(key_size=3072)
     return k1, k2, k3, k4, k5, pub, priv, g1, g2, g3, g4
+
+
+def random_to_client_cases(response):
+    remember = str(random.random())[2:]
+    # ruleid: python-insecure-random-to-client
+    response.set_cookie("rememberMe", remember, secure=True, httponly=True)
+    # ruleid: python-insecure-random-to-client
+    flask.session["user_id"] = "user" + str(random.getrandbits(32))
+    # ruleid: python-insecure-random-to-client
+    response.headers["X-Request-Id"] = str(random.randint(0, 10**9))
+    # ok: python-insecure-random-to-client
+    response.set_cookie("rememberMe", secrets.token_urlsafe(32), secure=True, httponly=True)
+    # ok: python-insecure-random-to-client
+    response.set_cookie("theme", "dark", secure=True, httponly=True)
+    tip = random.choice(["a", "b"])
+    # ok: python-insecure-random-to-client
+    return tip

@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 from re import compile as re_compile
@@ -227,3 +228,27 @@ def xpath_web_case():
     doc.xpath(request.args.get("q"))
     # ok: python-xpath-injection
     doc.xpath("//user[@name=$n]", n=request.args.get("name"))
+
+
+def shell_argument_list_cases():
+    name = request.args.get("name")
+    # ruleid: python-command-injection-shell-argument-list
+    subprocess.run(["sh", "-c", "echo " + name])
+    # ruleid: python-command-injection-shell-argument-list
+    subprocess.Popen(["cmd.exe", "/c", f"dir {name}"])
+    args = []
+    args.append("sh")
+    args.append("-c")
+    args.append("ls " + request.form["dir"])
+    # ruleid: python-command-injection-shell-argument-list
+    subprocess.Popen(args)
+    # ok: python-command-injection-shell-argument-list
+    subprocess.run(["echo", name])
+    # ok: python-command-injection-shell-argument-list
+    subprocess.run(["sh", "-c", "echo " + shlex.quote(name)])
+    # ok: python-command-injection-shell-argument-list
+    subprocess.run(["sh", "-c", "echo hello"])
+    listing = ["ls", "-la"]
+    listing.append(request.args["dir"])
+    # ok: python-command-injection-shell-argument-list
+    subprocess.run(listing)

@@ -134,3 +134,19 @@ def test_fix_is_reindented_and_must_not_use_undefined_names(config: OpsquadConfi
             assert f.fix_patch and '+    subprocess.run(["gzip"' in f.fix_patch
         else:
             assert "undefined name(s): sh" in f.remediation
+
+
+def test_constant_flow_is_decided_in_code_without_the_model(config: OpsquadConfig, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import subprocess\nfrom flask import request\n\n\ndef run():\n    param = request.args['x']\n"
+        "    num = 106\n    bar = 'date' if (7 * 18) + num > 200 else param\n"
+        "    subprocess.run('echo ' + bar, shell=True)\n\n\n"
+        "def run_unsafe():\n    param = request.args['x']\n    subprocess.run('echo ' + param, shell=True)\n")
+    model = FakeModel(default=_triage("true_positive"))
+    report = _scan(config, model, tmp_path, no_fix=True).report
+    by_line = {f.location.start_line: f for f in report.findings if isinstance(f.location, FileLocation)}
+    proven, unsafe = by_line[9], by_line[14]
+    assert proven.suppression is not None and proven.triage is not None
+    assert proven.triage.reason.startswith("decided in code") and "line 8" in proven.triage.reason
+    assert unsafe.suppression is None
+    assert len(model.requests) == 1, "only the unproven finding went to the model"

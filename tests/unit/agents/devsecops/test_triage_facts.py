@@ -86,7 +86,7 @@ def _prepare(src: str, line_text: str, cwe: str = "CWE-78") -> tf.Prepared:
     n = next(i for i, t in enumerate(lines, start=1) if line_text in t)
     fam = tf.family_for([cwe])
     assert fam is not None
-    return tf.prepare(fam, "app.py", lines, n, n)
+    return tf.prepare(fam, "app.py", lines, n, n, [cwe])
 
 
 def test_trace_lists_the_quote_call_and_its_parameter() -> None:
