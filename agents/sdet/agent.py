@@ -1,7 +1,8 @@
 """SDET agent: tests that prove a change works.
 
 Two depths. The cheap one is deterministic: the head version of each changed ``.py`` file is parsed,
-functions whose lines were touched are listed, and the project's test files are searched for their names.
+functions whose lines were touched are listed, and a call graph from the project's tests (names, route URLs,
+call chains: ``agents.sdet.reach``) says which of them no test reaches.
 The full one (``testgen``) writes tests with the local model and keeps only those that pass 5 runs of
 5 and add coverage; it serves the ``testgen`` workflow and, when ``testgen_budget_s`` is set for the agent,
 suggests kept tests in ``pr_review``. Git reads go through the ``git`` grant, sandboxed test runs through
@@ -11,13 +12,13 @@ suggests kept tests in ``pr_review``. Git reads go through the ``git`` grant, sa
 from __future__ import annotations
 
 import ast
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agents.base import AgentOutput, AgentRun
+from agents.sdet.reach import reached_from_tests
 from opsquad.conventions import Conventions, FileKind
 from opsquad.errors import ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity
@@ -108,6 +109,9 @@ class SdetAgent:
         py_files = [p for p, k in kinds.items() if k is FileKind.source]
         test_text = run.use("git", "read_tests", lambda: self._tests_text(repo, head, conventions),
                             args={"ref": head}, size=len)
+        project = run.use("git", "read_sources", lambda: self._sources(repo, head, conventions),
+                          args={"ref": head}, size=len)
+        reached = reached_from_tests({**project, **{p: s for p, s in sources.items() if s}}, test_text)
         out: list[Untested] = []
         checked = 0
         for path in py_files:
@@ -117,7 +121,7 @@ class SdetAgent:
             for name, start, _end in changed_functions(source, changed[path]):
                 checked += 1
                 short = name.rsplit(".", 1)[-1]
-                if not short.startswith("_") and not re.search(rf"\b{re.escape(short)}\b", test_text):
+                if not short.startswith("_") and short not in reached:
                     out.append(Untested(name, _untested_finding(run.name, path, name, start, source)))
         return out, checked, len(py_files), {p: k for p, k in kinds.items() if k is not FileKind.source}
 
@@ -162,6 +166,17 @@ class SdetAgent:
         return out, {f"testgen_{k}": v for k, v in funnel(result).model_dump().items()}
 
     @staticmethod
+    def _sources(repo: Path, ref: str, conventions: Conventions) -> dict[str, str]:
+        """The project's own Python code at ``ref`` (what the call graph from the tests walks)."""
+        out = {}
+        for name in git.list_files(repo, ref):
+            if name.endswith(".py") and conventions.kind(name) is FileKind.source:
+                text = git.read_at(repo, ref, name, max_bytes=500_000)
+                if text:
+                    out[name] = text
+        return out
+
+    @staticmethod
     def _tests_text(repo: Path, ref: str, conventions: Conventions) -> str:
         chunks = []
         for name in git.list_files(repo, ref):
@@ -186,7 +201,8 @@ def _untested_finding(agent: str, path: str, name: str, start: int, source: str)
     short = name.rsplit(".", 1)[-1]
     return Finding(
         rule_id="sdet.untested-change", title=f"Changed function `{name}` has no test",
-        message=f"`{name}` changed in this range and no test file mentions it.",
+        message=f"`{name}` changed in this range and no test reaches it (by name, by the URL of its route, or "
+                f"through a function that calls it).",
         severity=Severity.low, category="testing", confidence=0.8,
         location=FileLocation(path=path, start_line=start, end_line=start),
         evidence=source.splitlines()[start - 1].strip() if source else "",

@@ -46,6 +46,9 @@ class Case(BaseModel):
     file: str
     line: int | None = Field(default=None, ge=1)
     note: str = Field(min_length=1)
+    split: Literal["tune", "holdout"] = Field(
+        default="tune", description="tune: looked at while developing; holdout: written first, then only run "
+        "(never edited after its first run: add new cases instead)")
     dir: Path = Field(default=Path("."), exclude=True)
 
     @property

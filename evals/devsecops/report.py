@@ -64,6 +64,7 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"after triage, default policy (high/critical never suppressed by the model alone): "
                      f"P {_num(default['precision'])} R {_num(default['recall'])} F1 {_num(default['f1'])} "
                      f"({_counts(default)})")
+    lines += split_tables(result)
     bandit = result["categories"].get("bandit", {}).get("overall")
     if result.get("bandit_error"):
         lines.append(f"Bandit: {result['bandit_error']}")
@@ -104,3 +105,28 @@ def _verdict(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     if rb is not None and ra is not None and (rb - ra) > 0.05:
         out.append(f"NOTE: recall drops by {100 * (rb - ra):.1f} points with triage ({rb:.2f} -> {ra:.2f}).")
     return out
+
+
+def _rates(m: dict[str, Any] | None) -> str:
+    if not m:
+        return f"{DASH:>5} {DASH:>5} {DASH:>5}"
+    return f"{_num(m['tpr']):>5} {_num(m['fpr']):>5} {_num(m['precision']):>5}"
+
+
+def split_tables(result: dict[str, Any]) -> list[str]:
+    """Per split: per category TPR (= recall), FPR and precision before/after triage and for Bandit, and the
+    Youden-style score (mean over categories of TPR - FPR)."""
+    lines: list[str] = []
+    for split, data in result.get("splits", {}).items():
+        views = [v for v in ("before", "after", "bandit") if v in data]
+        youdens = ", ".join(f"{v} {_num(data[v]['youden'])}" for v in views)
+        lines += ["", f"split {split}: {data['cases']} cases ({data['vulnerable']} vulnerable); "
+                      f"Youden (mean over categories of TPR - FPR): {youdens}",
+                  f"{'category':<28} | {'before triage':^17} | {'after triage':^17} | {'bandit':^17}",
+                  f"{'':<28} | " + " | ".join(f"{'TPR':>5} {'FPR':>5} {'P':>5}" for _ in range(3))]
+        cats = sorted({c for v in views for c in data[v]["categories"] if c != "overall"})
+        for cat in [*cats, "overall"]:
+            cells = [_rates(data[v]["categories"].get(cat)) if v in data else _rates(None)
+                     for v in ("before", "after", "bandit")]
+            lines.append(f"{cat:<28} | {cells[0]} | {cells[1]} | {cells[2]}")
+    return lines

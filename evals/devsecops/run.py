@@ -25,7 +25,7 @@ from typing import Any
 from evals.devsecops.cases import EQUIVALENT_CWES, Case, cwe_matches, load_cases
 from evals.devsecops.checks import FixToCheck, run_bandit, verify_fixes
 from evals.devsecops.report import format_table
-from evals.devsecops.scoring import score
+from evals.devsecops.scoring import score, youden
 from opsquad.audit import AuditLog
 from opsquad.config import load_config
 from opsquad.errors import OpsquadError
@@ -187,7 +187,25 @@ def _result(cases: list[Case], per_case: list[dict[str, Any]], bandit_cwes: dict
         out.setdefault("difficulty", {})[view] = score((c.difficulty, c.vulnerable, p) for c, p in rows)
         out.setdefault("python", {})[view] = score(
             ("python", c.vulnerable, p) for c, p in rows if c.language == "python")["overall"]
+    out["splits"] = _splits(cases, per_case, (*views, "bandit"))
     out["per_case"] = per_case
+    return out
+
+
+def _splits(cases: list[Case], per_case: list[dict[str, Any]], views: tuple[str, ...]) -> dict[str, Any]:
+    """Per split (tune, holdout): per-category TPR/FPR/P/R and the Youden-style score, for each view."""
+    by_id = {c.id: c for c in cases}
+    out: dict[str, Any] = {}
+    for split in ("tune", "holdout"):
+        mine = [r for r in per_case if by_id[r["id"]].split == split]
+        if not mine:
+            continue
+        out[split] = {"cases": len(mine), "vulnerable": sum(1 for r in mine if by_id[r["id"]].vulnerable)}
+        for view in views:
+            rows = [(by_id[r["id"]], r[view]) for r in mine if r.get(view) is not None]
+            if rows:
+                cats = score((c.category, c.vulnerable, p) for c, p in rows)
+                out[split][view] = {"categories": cats, "youden": youden(cats)}
     return out
 
 

@@ -33,6 +33,11 @@ class Counts:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
     @property
+    def fpr(self) -> float | None:
+        """False-positive rate: the share of safe cases flagged."""
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else None
+
+    @property
     def f1(self) -> float | None:
         """2PR/(P+R), written as 2TP/(2TP+FP+FN) so it is 0 (not undefined) when nothing was predicted."""
         denom = 2 * self.tp + self.fp + self.fn
@@ -43,7 +48,8 @@ class Counts:
             return None if x is None else round(x, 4)
 
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
-                "precision": r(self.precision), "recall": r(self.recall), "f1": r(self.f1)}
+                "precision": r(self.precision), "recall": r(self.recall), "f1": r(self.f1),
+                "tpr": r(self.recall), "fpr": r(self.fpr)}
 
 
 def score(rows: Iterable[tuple[str, bool, bool]]) -> dict[str, dict[str, Any]]:
@@ -56,3 +62,11 @@ def score(rows: Iterable[tuple[str, bool, bool]]) -> dict[str, dict[str, Any]]:
     out = {g: groups[g].as_dict() for g in sorted(groups)}
     out["overall"] = overall.as_dict()
     return out
+
+
+def youden(per_group: dict[str, dict[str, Any]]) -> float | None:
+    """Mean over groups (``"overall"`` left out) of TPR − FPR, as standard benchmarks score a tool: flagging
+    everything or nothing scores 0. Groups without both vulnerable and safe cases are skipped."""
+    scores = [m["tpr"] - m["fpr"] for g, m in per_group.items()
+              if g != "overall" and m.get("tpr") is not None and m.get("fpr") is not None]
+    return round(sum(scores) / len(scores), 4) if scores else None

@@ -35,6 +35,44 @@ def devsecops(
     raise typer.Exit(0)
 
 
+@app.command("changes")
+def changes(
+    no_triage: bool = typer.Option(False, "--no-triage", help="Semgrep and the SDET check only: skip the model."),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Real release pairs of Flask projects reviewed as pull requests: active findings and the ones a senior
+    reviewer dismisses at sight (high findings in test code, built or vendored files, untested migrations)."""
+    import subprocess
+    import tarfile
+
+    from evals.devsecops.changes import PAIRS, PairResult, format_table, review_pair
+    from opsquad.cli.common import get_config, services_for
+    from opsquad.errors import OpsquadError
+    from opsquad.findings import Report
+    from opsquad.request import Request
+    from workflows.dispatch import dispatch
+
+    cfg = get_config(config)
+    rows: list[PairResult] = []
+    with progress_ctx("opsquad eval changes") as update:
+        services = services_for(cfg, update)
+
+        def review(repo: Path, base: str, head: str, triage: bool) -> Report:
+            req = Request(workflow="pr_review", repo=str(repo), base=base, head=head,
+                          options={"no_triage": not triage, "no_fix": True})
+            return dispatch(req, services).report
+
+        for pair in PAIRS:
+            update(f"{pair[0]} {pair[1]}..{pair[3]}")
+            try:
+                rows.append(review_pair(pair, not no_triage, review))
+            except (OpsquadError, OSError, subprocess.CalledProcessError, tarfile.TarError) as exc:
+                # one pair that cannot be fetched or unpacked does not sink the run
+                rows.append(PairResult(f"{pair[0]} {pair[1]}..{pair[3]}", 0, 0.0, error=str(exc)[:200]))
+    typer.echo(format_table(rows, not no_triage))
+    raise typer.Exit(0)
+
+
 @app.command("sdet")
 def sdet(
     case: list[str] = typer.Option([], "--case", help="Run only these cases (folder names under evals/sdet/cases)."),

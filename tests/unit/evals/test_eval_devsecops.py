@@ -67,7 +67,8 @@ def test_scoring_on_a_hand_made_example() -> None:
     rows = [("sqli", True, True), ("sqli", True, False), ("sqli", False, True), ("sqli", False, False),
             ("xss", True, True), ("xss", False, False), ("k8s", False, False), ("k8s", True, False)]
     out = score(rows)
-    assert out["sqli"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1, "precision": 0.5, "recall": 0.5, "f1": 0.5}
+    assert out["sqli"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1, "precision": 0.5, "recall": 0.5, "f1": 0.5,
+                           "tpr": 0.5, "fpr": 0.5}
     assert out["xss"]["precision"] == 1.0 and out["xss"]["recall"] == 1.0 and out["xss"]["f1"] == 1.0
     assert out["k8s"]["precision"] is None and out["k8s"]["recall"] == 0.0 and out["k8s"]["f1"] == 0.0
     o = out["overall"]
@@ -129,6 +130,17 @@ def test_result_and_table_from_hand_made_rows() -> None:
     table = format_table(result)
     assert "sql-injection" in table and "overall" in table and "n/a (no finding carries a fix_patch" in table
     assert "NOTE: precision" not in table
+    tune = result["splits"]["tune"]
+    assert tune["before"]["categories"]["sql-injection"]["fpr"] == 1.0 and tune["before"]["youden"] == 0.0
+    assert tune["after"]["youden"] == 1.0 and "holdout" not in result["splits"]
+    assert "split tune: 2 cases" in table and "Youden" in table
+
+
+def test_youden_is_the_mean_over_categories_of_tpr_minus_fpr() -> None:
+    from evals.devsecops.scoring import score, youden
+
+    cats = score([("a", True, True), ("a", False, False), ("b", True, True), ("b", False, True), ("c", True, True)])
+    assert youden(cats) == 0.5  # a: 1 - 0, b: 1 - 1; c has no safe case
 
 
 def test_cli_runs_without_the_model_and_exits_0(tmp_path: Path) -> None:
