@@ -91,12 +91,14 @@ def _stop_servers_we_started(config: Any) -> None:
 
 
 def run_eval(cases_dir: Path | None = None, triage: bool = True, config_path: Path | None = None,
-             progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+             progress: Callable[[str], None] = lambda _m: None, split: str | None = None) -> dict[str, Any]:
     from tools.semgrep import resolve_rules
     from workflows.dispatch import dispatch
     from workflows.services import Services, litellm_factory
 
-    cases = load_cases(cases_dir)
+    cases = [c for c in load_cases(cases_dir) if split is None or c.split == split]
+    if not cases:
+        raise OpsquadError(f"no {split} cases in {cases_dir or 'evals/devsecops/cases'}")
     config = load_config(config_path, known_tools=TOOLS)
     if AGENT not in config.agents:
         raise OpsquadError(f"the config has no '{AGENT}' agent to evaluate")

@@ -25,12 +25,17 @@ def devsecops(
     cases: Path | None = typer.Option(None, "--cases", help="Cases directory (default: evals/devsecops/cases)."),
     config: Path | None = ConfigOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON instead of the table."),
+    split: str | None = typer.Option(None, "--split", help="Only the tune or the holdout cases."),
 ) -> None:
-    """Precision, recall and F1 per category, before and after the model's triage, with Bandit alongside."""
+    """Precision, recall and F1 per category, before and after the model's triage, with Bandit alongside; per
+    split (tune, holdout) TPR, FPR and the Youden-style score."""
     from evals.devsecops.run import format_table, run_eval
+    from opsquad.errors import OpsquadError
 
+    if split not in (None, "tune", "holdout"):
+        raise OpsquadError(f"--split must be tune or holdout, not '{split}'")
     with progress_ctx("opsquad eval devsecops") as update:
-        result = run_eval(cases, triage=not no_triage, config_path=config, progress=update)
+        result = run_eval(cases, triage=not no_triage, config_path=config, progress=update, split=split)
     typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
     raise typer.Exit(0)
 
