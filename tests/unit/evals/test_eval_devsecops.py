@@ -16,7 +16,7 @@ from opsquad.findings import FileLocation, Finding, Severity, Suppression, Triag
 HINTS = ("vuln", "unsafe", "insecure", "bad", "good", "safe")
 # Real API names that happen to contain a hint word; the cases must use them as they are.
 API_NAMES = {"safe_load", "safe_dump", "safeloader", "safestring", "mark_safe", "markupsafe", "safe_join",
-             "token_urlsafe"}
+             "token_urlsafe", "urlsafe_b64decode", "urlsafe_b64encode"}
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -30,7 +30,7 @@ def test_every_case_directory_has_a_valid_case_yaml(cases: list[Case]) -> None:
     assert dirs == sorted(c.id for c in cases), "a case directory lacks case.yaml"
     for c in cases:
         lines = c.path.read_text(encoding="utf-8").splitlines()
-        assert 5 <= len(lines) <= 30, f"{c.id}: {len(lines)} lines"
+        assert 5 <= len(lines) <= 45, f"{c.id}: {len(lines)} lines"
         if c.vulnerable:
             assert c.line is not None
         if c.line is not None:

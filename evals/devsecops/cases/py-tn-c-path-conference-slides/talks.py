@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from flask import Flask, abort, jsonify, request
+
+app = Flask(__name__)
+NOTES_DIR = Path("/srv/confhub/speaker-notes").resolve()
+
+
+@app.get("/talks/<int:talk_id>/notes")
+def talk_notes(talk_id):
+    name = request.args.get("file", f"talk-{talk_id}.md")
+    note = Path(NOTES_DIR, name).resolve()
+    if NOTES_DIR not in note.parents:
+        abort(404)
+    try:
+        text = note.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        abort(404)
+    return jsonify({"talk": talk_id, "markdown": text})

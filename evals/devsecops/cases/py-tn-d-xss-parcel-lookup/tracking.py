@@ -1,0 +1,20 @@
+from flask import Flask, make_response, request
+from markupsafe import escape
+
+from shipping.carriers import latest_scan
+
+app = Flask(__name__)
+
+SUPPORT_EMAIL = "help@northwind-parcel.example"
+
+
+def clean_code(value: str) -> str:
+    return value.strip().replace("javascript:", "")
+
+
+@app.get("/track")
+def track_parcel():
+    code = clean_code(request.args.get("code", ""))
+    scan = latest_scan(code) or "No scans yet"
+    footer = f"<footer>Questions? Write to {SUPPORT_EMAIL}</footer>"
+    return make_response(f"<h2>Parcel {code}</h2><p>{escape(scan)}</p>{footer}", 200, {"Content-Type": "text/html"})
