@@ -21,6 +21,7 @@ from agents.devsecops import autofix, triage_facts
 from agents.devsecops.code_context import normalized_code, snippet
 from agents.devsecops.constant_flow import prove_constant
 from agents.devsecops.inline_suppress import apply_inline
+from agents.devsecops.safeguards import sink_of
 from agents.devsecops.triage_cache import TriageCache, cache_key
 from opsquad.conventions import Conventions, FileKind, cap_test_severity, file_head
 from opsquad.errors import ModelOutputError, ModelUnavailable, ToolDenied
@@ -140,7 +141,7 @@ class DevSecOpsAgent:
             if f.suppressed or not isinstance(loc, FileLocation):
                 return f
             fam = triage_facts.family_for(f.cwe, loc.path)
-            proven = _proven_in_code(root, loc) if fam is triage_facts.FLOW else None
+            proven = _proven_in_code(root, loc, f.cwe) if fam is triage_facts.FLOW else None
             if proven is not None:  # no model call: code shows the sink sees only constants, or never runs
                 return f.model_copy(update={"triage": proven, "suppression": Suppression(
                     kind="triage", justification=proven.reason)})
@@ -230,14 +231,17 @@ def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLoc
     return Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason)
 
 
-def _proven_in_code(root: Path, loc: FileLocation) -> Triage | None:
+def _proven_in_code(root: Path, loc: FileLocation, cwes: list[str]) -> Triage | None:
     """A false-positive verdict proven by constant and dead-branch reasoning; it may suppress any severity,
     because it rests on the cited lines, not on the model's word."""
     try:
         source = (root / loc.path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    proof = prove_constant(source, loc.start_line)
+    try:
+        proof = prove_constant(source, loc.start_line, sink=sink_of(cwes))
+    except Exception:  # noqa: BLE001 - a prover bug costs this finding its proof (the model judges it), never the run
+        return None
     if proof is None:
         return None
     return Triage(verdict="false_positive", confidence=1.0, reason=f"decided in code: {proof.reason}")

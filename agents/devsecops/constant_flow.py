@@ -14,22 +14,36 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from agents.devsecops.constant_values import (
+from agents.devsecops.constant_lattice import (
+    CLEAN_KINDS,
     UNKNOWN,
+    Clean,
     Const,
     Env,
-    Evaluator,
     Map,
     Seq,
     Val,
-    all_const,
+    all_safe,
     at,
     fork,
     hashable,
     join,
+    kinds_of,
     lines_of,
     name_of,
 )
+from agents.devsecops.constant_scope import import_aliases, module_values, stdlib_names, typed_route_params
+from agents.devsecops.constant_sinks import (
+    HTTP_VERBS,
+    PAYLOAD,
+    Spec,
+    call_name,
+    passive_args,
+    payload,
+    stores_or_returns,
+)
+from agents.devsecops.constant_values import NUMERIC, Evaluator
+from agents.devsecops.safeguards import neutralizers_for
 
 
 @dataclass
@@ -47,8 +61,13 @@ class _Stop(Exception):
         self.proof = proof
 
 
-def prove_constant(source: str, sink_line: int) -> Proof | None:
-    """A proof that the statement on ``sink_line`` sees only constants or never runs; None when not provable."""
+def prove_constant(source: str, sink_line: int, sink: str | None = None) -> Proof | None:
+    """A proof that the statement on ``sink_line`` sees only constants (or clean values: numbers, allow-listed
+    values, values escaped for ``sink``, module values) or never runs; None when not provable. ``sink`` is the
+    sink class (``safeguards.sink_of``): a trust boundary ("session") is crossed by any request data, so only values
+    from the code count there; an XML parser's weakness is its configuration, so constant input proves nothing."""
+    if sink == "xml":
+        return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -56,11 +75,13 @@ def prove_constant(source: str, sink_line: int) -> Proof | None:
     func = _innermost_function(tree, sink_line)
     if func is None:
         return None
-    interp = _Interp(_module_constants(tree), sink_line, source)
+    interp = _Interp(module_values(tree), sink_line, source, sink == "session", stdlib_names(tree))
+    interp.aliases, interp.neutralizers, interp.sink_class = import_aliases(tree), neutralizers_for(sink), sink
     params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs + [
         a for a in (func.args.vararg, func.args.kwarg) if a is not None]
     try:
-        interp.block(func.body, {a.arg: UNKNOWN for a in params})
+        typed = typed_route_params(func)
+        interp.block(func.body, {a.arg: typed.get(a.arg, UNKNOWN) for a in params})
     except _Stop as stop:
         return stop.proof
     except (RecursionError, MemoryError):
@@ -78,30 +99,19 @@ def _innermost_function(tree: ast.AST, line: int) -> ast.FunctionDef | ast.Async
     return best
 
 
-def _module_constants(tree: ast.Module) -> dict[str, Val]:
-    """Top-level names assigned exactly once, to something that folds to a constant."""
-    counts: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    out: dict[str, Val] = {}
-    interp = _Interp({}, -1)
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            name = stmt.targets[0].id
-            if counts.get(name) == 1:
-                val = interp.expr(stmt.value, dict(out))
-                if isinstance(val, Const):
-                    out[name] = Const(val.value, frozenset({stmt.lineno}))
-    return out
+_NO_RETURN = {"abort", "flask.abort", "sys.exit", "exit", "os._exit"}
 
 
 class _Interp(Evaluator):
     """Walks one function's statements up to the sink, folding what it can; see ``_stmt`` for what it knows."""
 
-    def __init__(self, module: Env, sink_line: int, source: str = "") -> None:
+    def __init__(self, module: Env, sink_line: int, source: str = "", strict: bool = False,
+                 stdlib: frozenset[str] = frozenset()) -> None:
         super().__init__(module, source)
+        self.stdlib = stdlib  # names bound to standard-library modules: their attributes hold no request data
         self.sink = sink_line
+        self.strict = strict
+        self.env_names: set[str] = set()  # local names at the sink: they shadow the module's
 
     # --- statements -------------------------------------------------------------------------------------
     def block(self, stmts: list[ast.stmt], env: Env) -> Env | None:
@@ -127,7 +137,7 @@ class _Interp(Evaluator):
                 if bool(test.value) != in_body:
                     raise _Stop(Proof(f"line {self.sink} never runs: {self._folds()}",
                                       sorted({ln for ln, _, _ in self.folded})))
-            self.block(stmt.body if in_body else stmt.orelse, fork(env))
+            self.block(stmt.body if in_body else stmt.orelse, self._refined(stmt.test, in_body, env))
             raise _Stop(None)
         if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
             loop_env = {**env, **{n: UNKNOWN for n in _assigned_in(stmt)}}
@@ -147,24 +157,60 @@ class _Interp(Evaluator):
         self._decide(stmt, env)
 
     def _decide(self, stmt: ast.stmt, env: Env) -> None:
-        """Evaluate what reaches the sink: the arguments of calls on the flagged line, else the statement's value."""
+        """Evaluate what reaches the sink: the payload arguments of calls on the flagged line (see
+        ``payload``), else the statement's value."""
+        self.env_names = set(env)
         calls = [n for n in ast.walk(stmt)
                  if isinstance(n, ast.Call) and n.lineno <= self.sink <= (n.end_lineno or n.lineno)]
-        exprs: list[ast.expr] = [a for c in calls for a in (*c.args, *(k.value for k in c.keywords))]
-        if not calls:
-            value = getattr(stmt, "value", None)
-            exprs = [value] if isinstance(value, ast.expr) else []
+        numeric = [c for c in calls  # whatever goes in, a number (or a value escaped for this sink) comes out
+                   if ast.unparse(c.func) in NUMERIC or self._neutralizes(ast.unparse(c.func))]
+        parts = [p for c in calls for p in passive_args(c, self._spec(c))] + [a for c in numeric for a in c.args]
+        passive = {id(n) for part in parts for n in ast.walk(part)} | {id(c) for c in numeric}
+        exprs: list[ast.expr] = [a for c in calls if id(c) not in passive for a in payload(c, self._spec(c))]
+        exprs += [r for c in calls if id(c) not in passive and (r := self._receiver(c)) is not None]
+        value = getattr(stmt, "value", None)
+        opaque_call = isinstance(value, ast.Call) and ast.unparse(value.func) not in NUMERIC
+        direct = stores_or_returns(stmt) and not opaque_call
+        if isinstance(value, ast.expr) and (not calls or direct):
+            exprs.append(value)  # a session store or a returned body is the sink itself (a call is judged above)
         if not exprs:
             raise _Stop(None)
         vals = [self.expr(e, fork(env)) for e in exprs]
-        if not all(all_const(v) for v in vals):
+        if not all(all_safe(v, self.strict) for v in vals):
             raise _Stop(None)
         shown = sorted({ast.unparse(n) for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)})
         lines = sorted(set().union(*(lines_of(v) for v in vals)) | {ln for ln, _, _ in self.folded})
         what = f"`{', '.join(shown)}`" if shown else "the arguments"
+        kinds = sorted(set().union(*(kinds_of(v) for v in vals)))
+        shape = "a constant" if not kinds else "only " + " or ".join(["constants", *(CLEAN_KINDS[k] for k in kinds)])
         folds = f"; {self._folds()}" if self.folded else ""
         cited = f" (lines {', '.join(map(str, lines))})" if lines else ""
-        raise _Stop(Proof(f"{what} at line {self.sink} is a constant on every path that runs{cited}{folds}", lines))
+        raise _Stop(Proof(f"{what} at line {self.sink} is {shape} on every path that runs{cited}{folds}", lines))
+
+    def _receiver(self, call: ast.Call) -> ast.expr | None:
+        """The object a method sink is called on (``tar.extractall``, ``request.form.get``) unless it is a module
+        or the call's payload is one argument (a connection's ``execute``)."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or self._spec(call) is not None or self._on_module(func) \
+                or isinstance(func.value, ast.Call):  # a chained call is judged as a call of its own
+            return None
+        return func.value
+
+    def _on_module(self, func: ast.Attribute) -> bool:
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        plain_module = isinstance(func.value, ast.Name) and func.value.id not in self.env_names \
+            and isinstance(self.module.get(func.value.id), Clean)
+        return plain_module or (isinstance(root, ast.Name) and root.id in self.stdlib)
+
+    def _spec(self, call: ast.Call) -> Spec | None:
+        """Which arguments carry the payload; an HTTP verb only on a module (``requests.get``, not
+        ``request.form.get``)."""
+        name = call_name(call)
+        if name in HTTP_VERBS and not (isinstance(call.func, ast.Attribute) and self._on_module(call.func)):
+            return None
+        return PAYLOAD.get(name)
 
     def _folds(self) -> str:
         return "; ".join(f"line {ln}: `{text}` is always {val}" for ln, text, val in self.folded[-3:])
@@ -185,6 +231,10 @@ class _Interp(Evaluator):
             self._store(stmt.target, val, env, stmt.lineno)
         elif isinstance(stmt, ast.Expr):
             self.expr(stmt.value, env)
+            if isinstance(stmt.value, ast.Call) and ast.unparse(stmt.value.func) in _NO_RETURN:
+                return None
+        elif isinstance(stmt, ast.Try) and all(isinstance(s, _SIMPLE) for s in stmt.body):
+            return self._try(stmt, env)
         elif isinstance(stmt, ast.If):
             return self._if(stmt, env)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
@@ -201,10 +251,41 @@ class _Interp(Evaluator):
         if isinstance(test, Const):
             self.folded.append((stmt.lineno, self.text(stmt.test), bool(test.value)))
             return self.block(stmt.body if test.value else stmt.orelse, env)
-        left, right = self.block(stmt.body, fork(env)), self.block(stmt.orelse, fork(env))
-        if left is None or right is None:
-            return right if left is None else left
-        return {k: join(left.get(k, UNKNOWN), right.get(k, UNKNOWN)) for k in left.keys() | right.keys()}
+        left = self.block(stmt.body, self._refined(stmt.test, True, env))
+        right = self.block(stmt.orelse, self._refined(stmt.test, False, env))
+        return _join_envs([e for e in (left, right) if e is not None])
+
+    def _refined(self, test: ast.expr, holds: bool, env: Env) -> Env:
+        """A copy of ``env`` for the branch where ``test`` is ``holds``: a name checked against a constant
+        allow-list (``if lang not in LANGUAGES: abort(400)``) or by ``isdigit()`` is clean there."""
+        out = fork(env)
+        containers = [c for n in ast.walk(test) if isinstance(n, ast.Compare) for c in n.comparators]
+        if not all(all_safe(self.expr(c, fork(env))) for c in containers):
+            return out  # checked against request data: no allow-list
+        for name, kind in _facts(test, holds):
+            if not all_safe(out.get(name, UNKNOWN)):
+                out[name] = Clean(kind, frozenset({test.lineno}))
+        return out
+
+    def _try(self, stmt: ast.Try, env: Env) -> Env | None:
+        """A ``try`` of simple statements: a handler starts from any state the body passed through."""
+        states, cur = [fork(env)], env
+        for part in stmt.body:
+            nxt = self._stmt(part, cur)
+            if nxt is None:
+                break
+            cur = nxt
+            states.append(fork(cur))
+        outs = [] if len(states) <= len(stmt.body) else [self.block(stmt.orelse, cur)]
+        for handler in stmt.handlers:
+            start = _join_envs(states) or {}
+            if handler.name:
+                start[handler.name] = UNKNOWN
+            outs.append(self.block(handler.body, start))
+        merged = _join_envs([e for e in outs if e is not None])
+        if merged is None:
+            return None
+        return self.block(stmt.finalbody, merged) if stmt.finalbody else merged
 
     def _store(self, target: ast.expr, val: Val, env: Env, line: int) -> None:
         if isinstance(target, ast.Name):
@@ -219,6 +300,35 @@ class _Interp(Evaluator):
                 env[name] = UNKNOWN
         elif (name := name_of(target)) is not None:
             env[name] = UNKNOWN
+
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Pass)
+# Calls whose payload is one argument: the others are bound parameters (SQL), template context (rendered with
+# autoescape) or query parameters (HTTP clients encode them); (positional index, keyword names).
+def _facts(test: ast.expr, holds: bool) -> list[tuple[str, str]]:
+    """(name, clean kind) pairs that are true on the branch where ``test`` is ``holds``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _facts(test.operand, not holds)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) == holds:
+        return [f for v in test.values for f in _facts(v, holds)]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name):
+        op = test.ops[0]
+        if (isinstance(op, ast.In) and holds) or (isinstance(op, ast.NotIn) and not holds):
+            return [(test.left.id, "allow-listed")]
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and holds and not test.args \
+            and test.func.attr in ("isdigit", "isdecimal") and isinstance(test.func.value, ast.Name):
+        return [(test.func.value.id, "number")]
+    return []
+
+
+def _join_envs(envs: list[Env]) -> Env | None:
+    """The environment where paths meet (None when no path continues)."""
+    if not envs:
+        return None
+    out = envs[0]
+    for other in envs[1:]:
+        out = {k: join(out.get(k, UNKNOWN), other.get(k, UNKNOWN)) for k in out.keys() | other.keys()}
+    return out
+
 
 def _set_item(box: Val, key: object, val: Val) -> bool:
     """``box[key] = val`` on a tracked dict or list; False when the container or the key is not tracked."""

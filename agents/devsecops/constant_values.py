@@ -1,8 +1,7 @@
-"""The values the constant-flow interpreter knows, and how it evaluates expressions (see ``constant_flow``).
-
-A value is a constant (with the lines it was set on), a list or dict of values, or unknown. Folding uses
-Python's own operators on the constants, so ``(7 * 18) + num > 200`` means what Python says it means; a fold
-that raises, or that grows past a small size, is unknown rather than a proof.
+"""How the constant-flow interpreter (see ``constant_flow``) evaluates expressions over its values
+(``constant_lattice``). Folding uses Python's own operators on the constants, so ``(7 * 18) + num > 200`` means
+what Python says it means; a fold that raises, or that grows past a small size, is unknown rather than a proof.
+Only constants fold: a clean value never decides a branch.
 """
 
 from __future__ import annotations
@@ -11,8 +10,27 @@ import ast
 import copy
 import operator
 import posixpath
-from dataclasses import dataclass
 from typing import Any
+
+from agents.devsecops.constant_lattice import (
+    UNKNOWN,
+    Clean,
+    Const,
+    Env,
+    Map,
+    Seq,
+    Val,
+    _Unknown,
+    all_const,
+    at,
+    clean_of,
+    frozen,
+    hashable,
+    join,
+    name_of,
+    placed_safely,
+    template_safe,
+)
 
 _BIN: dict[type, Any] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                          ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -22,76 +40,22 @@ _CMP: dict[type, Any] = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: op
                          ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not}
 _STR_METHODS = {"replace", "split", "rsplit", "join", "upper", "lower", "strip", "lstrip", "rstrip", "format",
                 "title", "capitalize", "removeprefix", "removesuffix", "startswith", "endswith", "zfill"}
+NUMERIC = {"int", "float", "bool", "len", "abs", "round", "uuid.UUID", "UUID"}
 _PURE = {"str": str, "int": int, "len": len, "os.path.join": posixpath.join, "posixpath.join": posixpath.join}
 _MAX_LEN = 10_000  # folded strings and lists stay small: a huge result is "unknown", not a slow proof
 
 
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN = _Unknown()
-
-
-@dataclass
-class Const:
-    value: object
-    lines: frozenset[int] = frozenset()
-
-
-@dataclass
-class Seq:
-    items: list[Val]
-    lines: frozenset[int] = frozenset()
-
-
-@dataclass
-class Map:
-    items: dict[object, Val]
-    lines: frozenset[int] = frozenset()
-
-
-Val = Const | Seq | Map | _Unknown
-
-
-def all_const(val: Val) -> bool:
-    if isinstance(val, Const):
-        return True
-    if isinstance(val, Seq):
-        return all(all_const(v) for v in val.items)
-    if isinstance(val, Map):
-        return all(all_const(v) for v in val.items.values())
-    return False
-
-
-def lines_of(val: Val) -> set[int]:
-    if isinstance(val, Seq):
-        return set(val.lines).union(*(lines_of(v) for v in val.items))
-    if isinstance(val, Map):
-        return set(val.lines).union(*(lines_of(v) for v in val.items.values()))
-    return set(val.lines) if isinstance(val, Const) else set()
-
-
-def join(a: Val, b: Val) -> Val:
-    """The value after two paths meet: constant only if both paths agree."""
-    if isinstance(a, Const) and isinstance(b, Const) and type(a.value) is type(b.value) and a.value == b.value:
-        return Const(a.value, a.lines | b.lines)
-    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items):
-        return Seq([join(x, y) for x, y in zip(a.items, b.items, strict=True)], a.lines | b.lines)
-    if isinstance(a, Map) and isinstance(b, Map) and a.items.keys() == b.items.keys():
-        return Map({k: join(a.items[k], b.items[k]) for k in a.items}, a.lines | b.lines)
-    return UNKNOWN
-
-
-Env = dict[str, Val]
 
 
 class Evaluator:
     """Evaluates expressions against an environment; list and dict methods on a tracked name mutate it."""
 
     def __init__(self, module: Env, source: str = "") -> None:
-        self.module = module
+        self.module = module  # never mutated: a lookup copies the containers
+        self.stdlib: frozenset[str] = frozenset()  # names bound to standard-library modules
+        self.aliases: dict[str, str] = {}  # local name -> what it was imported as (``quote`` -> ``shlex.quote``)
+        self.neutralizers: frozenset[str] = frozenset()  # functions whose result is safe for this sink
+        self.sink_class: str | None = None  # "shell", "html", ... (``safeguards.SINK_OF_CWE``)
         self.source = source
         self.folded: list[tuple[int, str, bool]] = []  # (line, condition, its constant value)
 
@@ -99,7 +63,9 @@ class Evaluator:
         if isinstance(node, ast.Constant):
             return Const(node.value)
         if isinstance(node, ast.Name):
-            return env.get(node.id, self.module.get(node.id, UNKNOWN))
+            return env[node.id] if node.id in env else copy.deepcopy(self.module.get(node.id, UNKNOWN))
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, env)
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node, env)
         if isinstance(node, ast.BinOp):
@@ -120,12 +86,28 @@ class Evaluator:
             return join(self.expr(node.body, env), self.expr(node.orelse, env))
         if isinstance(node, ast.List | ast.Tuple):
             return Seq([self.expr(e, env) for e in node.elts], frozenset({node.lineno}))
+        if isinstance(node, ast.Set):
+            items = [self.expr(e, env) for e in node.elts]
+            consts = [v.value for v in items if isinstance(v, Const) and hashable(v.value)]
+            return Const(frozenset(consts), frozenset({node.lineno})) if len(consts) == len(items) else UNKNOWN
         if isinstance(node, ast.Dict):
             return self._dict(node, env)
         if isinstance(node, ast.Subscript):
             return self._subscript(self.expr(node.value, env), self.expr(node.slice, env), node.lineno)
         if isinstance(node, ast.Call):
             return self._call(node, env)
+        return UNKNOWN
+
+    def _attribute(self, node: ast.Attribute, env: Env) -> Val:
+        """``config.BASE_DN``, ``ldap3.SUBTREE``: an upper-case attribute of a module-level name is a constant
+        of the code by convention, and so is anything of a standard-library module (``os.sep``); any other
+        attribute (``request.path``) is unknown."""
+        owner = node.value
+        while isinstance(owner, ast.Attribute):
+            owner = owner.value
+        if isinstance(owner, ast.Name) and owner.id not in env and isinstance(self.module.get(owner.id), Clean) \
+                and (node.attr.isupper() or owner.id in self.stdlib):
+            return Clean("module value", frozenset({node.lineno}))
         return UNKNOWN
 
     def text(self, node: ast.expr) -> str:
@@ -138,7 +120,9 @@ class Evaluator:
         for part in node.values:
             val = self.expr(part.value, env) if isinstance(part, ast.FormattedValue) else self.expr(part, env)
             if not isinstance(val, Const) or (isinstance(part, ast.FormattedValue) and part.format_spec):
-                return UNKNOWN
+                vals = [self.expr(p.value, env) if isinstance(p, ast.FormattedValue) else self.expr(p, env)
+                        for p in node.values]
+                return clean_of(*vals) if placed_safely(vals, self.sink_class) else UNKNOWN
             parts.append(str(val.value))
             lines |= val.lines
         return Const("".join(parts), frozenset(lines))
@@ -148,7 +132,9 @@ class Evaluator:
             return _apply(lambda x, y: _BIN[type(op)](x, y) if type(op) in _BIN else None, a, b)
         if isinstance(op, ast.Add) and isinstance(a, Seq) and isinstance(b, Seq):
             return Seq(a.items + b.items, a.lines | b.lines)
-        return UNKNOWN
+        if isinstance(op, ast.Mod):  # "cat '%s'" % quoted: where the value lands is not tracked
+            return clean_of(a, b) if template_safe(a, [b], self.sink_class) else UNKNOWN
+        return clean_of(a, b) if placed_safely([a, b], self.sink_class) else UNKNOWN
 
     def _boolop(self, node: ast.BoolOp, env: Env) -> Val:
         result: Val = UNKNOWN
@@ -186,8 +172,11 @@ class Evaluator:
         return Map(items, frozenset({node.lineno}))
 
     def _subscript(self, box: Val, key: Val, line: int) -> Val:
-        if not isinstance(key, Const):
-            return UNKNOWN
+        if not isinstance(key, Const):  # an unknown key picks one of the box's values: safe if they all are
+            if isinstance(box, Clean) and box.kind == "module value":
+                return Clean("one of constants", box.lines | {line})
+            inside = list(box.items.values()) if isinstance(box, Map) else box.items if isinstance(box, Seq) else []
+            return clean_of(*inside) if inside else UNKNOWN
         if isinstance(box, Map) and hashable(key.value):
             return box.items.get(key.value, UNKNOWN)
         if isinstance(box, Seq) and isinstance(key.value, int) and -len(box.items) <= key.value < len(box.items):
@@ -208,15 +197,32 @@ class Evaluator:
                 return self._mutate(owner, owner_name, func.attr, args, env, node.lineno)
             if isinstance(owner, Const) and isinstance(owner.value, str) and func.attr in _STR_METHODS:
                 if func.attr == "join" and len(args) == 1 and isinstance(args[0], Seq) and all_const(args[0]):
-                    args = [Const([v.value for v in args[0].items if isinstance(v, Const)], _frozen(args[0]))]
-                return _apply(getattr(str, func.attr), owner, *args)
-        pure = _PURE.get(ast.unparse(func))
+                    args = [Const([v.value for v in args[0].items if isinstance(v, Const)], frozen(args[0]))]
+                folded = _apply(getattr(str, func.attr), owner, *args)
+                if not isinstance(folded, _Unknown):
+                    return folded
+                return clean_of(owner, *args) if template_safe(owner, args, self.sink_class) else UNKNOWN
+            if isinstance(owner, Clean) and func.attr in _STR_METHODS:
+                return clean_of(owner, *args)
+        called = ast.unparse(func)
+        if self._neutralizes(called) and args:
+            return Clean("neutralized", frozenset({node.lineno}))
+        if called in NUMERIC and args:  # whatever went in, a number (or a UUID) comes out
+            folded = _apply(_PURE[called], *args) if called in _PURE else UNKNOWN
+            return folded if isinstance(folded, Const) else Clean("number", frozenset({node.lineno}))
+        pure = _PURE.get(called)
         if pure is not None:
-            return _apply(pure, *args)
+            folded = _apply(pure, *args)
+            return folded if isinstance(folded, Const | Seq) else clean_of(*args) if args else UNKNOWN
         for arg in node.args:  # an unknown function may mutate a container it is given
             if (name := name_of(arg)) is not None and isinstance(env.get(name), Seq | Map):
                 env[name] = UNKNOWN
         return UNKNOWN
+
+    def _neutralizes(self, called: str) -> bool:
+        head, _, rest = called.partition(".")
+        qualified = self.aliases.get(head, head) + (f".{rest}" if rest else "")
+        return qualified in self.neutralizers or qualified.rsplit(".", 1)[-1] in self.neutralizers
 
     def _mutate(self, box: Seq | Map, name: str, method: str, args: list[Val], env: Env, line: int) -> Val:
         """List and dict methods on a tracked container; anything else makes it unknown."""
@@ -241,6 +247,8 @@ class Evaluator:
         elif method == "get" and args and isinstance(args[0], Const) and hashable(args[0].value):
             default = args[1] if len(args) > 1 else Const(None)
             return box.items.get(args[0].value, default)
+        elif method == "get" and args:
+            return clean_of(*box.items.values(), args[1] if len(args) > 1 else Const(None))
         elif method in ("keys", "values", "items", "copy"):
             return UNKNOWN
         env[name] = UNKNOWN
@@ -258,34 +266,7 @@ def _apply(fn: Any, *vals: Val) -> Val:
     if out is None or (hasattr(out, "__len__") and len(out) > _MAX_LEN):
         return UNKNOWN
     if isinstance(out, list):
-        return Seq([Const(x) for x in out], _frozen(*consts))
-    return Const(out, _frozen(*consts))
-
-
-def fork(env: Env) -> Env:
-    """A copy for one branch: containers are copied too, so a branch's ``append`` stays in that branch."""
-    return copy.deepcopy(env)
-
-
-def _frozen(*vals: Val) -> frozenset[int]:
-    return frozenset().union(*(lines_of(v) for v in vals))
-
-
-def at(val: Val, line: int) -> Val:
-    if isinstance(val, Const):
-        return Const(val.value, val.lines | {line})
-    return val
-
-
-def hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def name_of(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
+        return Seq([Const(x) for x in out], frozen(*consts))
+    return Const(out, frozen(*consts))
 
 

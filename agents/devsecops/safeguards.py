@@ -67,6 +67,20 @@ _CHAR_ALLOWLIST = re.compile(r"re\.(sub|fullmatch|match)\(\s*r?['\"]\^?\[")
 FindDef = Callable[[str], list[str] | None]
 
 
+# Sinks whose library neutralizers are safe wherever the result goes (a URL quoter is not: ``quote("evil.com")``
+# is still a host); the interpreter still rejects a neutralized value placed inside quotes or a script.
+_CONTEXT_FREE = frozenset({"shell", "html", "ldap", "path"})
+
+
+def neutralizers_for(sink: str | None) -> frozenset[str]:
+    """Qualified (``shlex.quote``) and bare (``secure_filename``) names of library functions whose result
+    cannot carry a payload into ``sink``: the constant-flow proof treats their result as clean."""
+    if sink not in _CONTEXT_FREE:
+        return frozenset()
+    return frozenset({f"{mod}.{fn}" for (mod, fn), sinks in KNOWN.items() if sink in sinks}
+                     | {name for name, sinks in BY_NAME.items() if sink in sinks})
+
+
 def sink_of(cwes: list[str]) -> str | None:
     return next((SINK_OF_CWE[c] for c in cwes if c in SINK_OF_CWE), None)
 

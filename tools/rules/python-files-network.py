@@ -281,3 +281,11 @@ def tempfile_cases(data):
     with tempfile.NamedTemporaryFile("w", delete=False) as tmp:
         tmp.write(data)
     return fd, path, lock_path, workdir
+
+
+def print_menu(request):
+    names = ["lunch.txt"]
+    names.append(request.GET["menu"])
+    # ruleid: python-path-traversal
+    with open(os.path.join("/srv/menus", names[-1])) as fh:
+        return fh.read()

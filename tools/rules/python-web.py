@@ -360,3 +360,12 @@ def django_prefs(request):
         # ok: python-session-trust-boundary
         request.session["lang"] = lang
     return HttpResponse("ok")
+
+
+@app.route("/trail")
+def breadcrumb_trail():
+    crumbs = ["Home", "Catalog"]
+    crumbs.append(request.args.get("shelf", ""))
+    last = crumbs[-1]
+    # ruleid: python-reflected-xss
+    return f"<h2>{last}</h2>"
