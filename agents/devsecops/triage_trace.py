@@ -217,23 +217,35 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
 
 
 def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
-    """Untrusted source lines (and the def line, for parameters) none of whose data reaches a safeguard line."""
+    """Untrusted source lines (and the def line, for parameters) whose data still reaches the sink: taint flows
+    forward through the traced lines, per value, not per source line (one JSON body feeds several values); the
+    result of a safeguard line is clean, a check (``if x not in ALLOWED:``) validates the names it checks, and a
+    line that rebinds a name from clean data clears it."""
     guard_lines = {k for k, _ in flow.safeguards}
-    out = []
-    starts = [(k, _assigned(lines[k - 1])) for k in flow.sources]
+    sink_lines = [j for j in flow.lines if j >= flow.sink] or [flow.sink]
+    sink_names = set().union(*(names(lines[j - 1]) for j in sink_lines))
+    sandboxes = {k for k, label in flow.safeguards if "sandbox" in label and _assigned(lines[k - 1]) & sink_names}
+    if sandboxes or guard_lines & set(sink_lines):  # the sink runs in a sandbox, or applies the safeguard itself
+        return []
+    starts = [(k, _assigned(lines[k - 1]) or names(lines[k - 1])) for k in flow.sources]
     if def_at is not None and flow.params:
         starts.append((def_at, set(flow.params)))
-    sink_names = set().union(*(names(lines[j - 1]) for j in flow.lines if j >= flow.sink))
-    sandboxes = {k for k, label in flow.safeguards if "sandbox" in label and _assigned(lines[k - 1]) & sink_names}
-    if sandboxes:  # the sink runs inside a sandbox: whatever reaches it is contained
-        return []
+    out = []
     for k, bound in starts:
         if k in guard_lines:
             continue
-        derived = set(bound)
-        for j in flow.lines:  # follow the traced assignments forward from the source
-            if j > k and names(lines[j - 1]) & derived:
-                derived |= _assigned(lines[j - 1])
-        if not any(j >= k and names(lines[j - 1]) & derived for j in guard_lines):
+        tainted = set(bound)
+        for j in flow.lines:
+            if j <= k or j >= flow.sink:
+                continue
+            text = lines[j - 1]
+            binds, used = _assigned(text), names(text) & tainted
+            if j in guard_lines:
+                tainted -= binds or used
+            elif used:
+                tainted |= binds or names(text)
+            else:
+                tainted -= binds
+        if k in sink_lines or tainted & sink_names:
             out.append(k)
     return sorted(out)

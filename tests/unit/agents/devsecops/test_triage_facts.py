@@ -188,3 +188,45 @@ def test_a_signature_over_several_lines_is_read_whole() -> None:
     assert decide(schema.model_validate({"reason": "internal", "attacker_controls_value": False})
                   ).verdict == "true_positive"
 
+
+
+ONE_BODY_TWO_VALUES = '''import os
+from flask import request
+
+def print_labels():
+    data = request.get_json()
+    copies = int(data["copies"])
+    label = data["label"]
+    os.system(f"lp -n {copies} -t {label}")
+'''
+CHECKED_AND_UNCHECKED = '''from flask import abort, request
+ROOMS = {"a", "b"}
+
+def room_page():
+    room = request.args["room"]
+    note = request.args["note"]
+    if room not in ROOMS:
+        abort(400)
+    return f"<p>{room}: {note}</p>"
+'''
+
+
+@pytest.mark.parametrize(("code", "sink", "cwe"), [(ONE_BODY_TWO_VALUES, "os.system(", "CWE-78"),
+                                                   (CHECKED_AND_UNCHECKED, "return f", "CWE-79")])
+def test_a_safeguard_on_one_value_of_a_source_does_not_excuse_its_other_values(code: str, sink: str,
+                                                                               cwe: str) -> None:
+    brief, schema, decide = _prepare(code, sink, cwe)
+    assert "Safeguards found" in brief
+    verdict = decide(schema.model_validate({"reason": "guarded", "safeguard": 1, "attacker_controls_value": True}))
+    assert verdict.verdict == "true_positive" and "does not pass through" in verdict.reason
+
+
+def test_a_safeguard_on_the_only_value_that_reaches_the_sink_covers_it() -> None:
+    code = ONE_BODY_TWO_VALUES.replace(' -t {label}"', '"')
+    brief, schema, decide = _prepare(code, "os.system(", "CWE-78")
+    verdict = decide(schema.model_validate({"reason": "a number", "safeguard": 1, "attacker_controls_value": True}))
+    assert verdict.verdict == "false_positive" and "line 6" in verdict.reason
+    code = CHECKED_AND_UNCHECKED.replace(": {note}", "")
+    brief, schema, decide = _prepare(code, "return f", "CWE-79")
+    verdict = decide(schema.model_validate({"reason": "allow-list", "safeguard": 1, "attacker_controls_value": True}))
+    assert verdict.verdict == "false_positive" and "line 7" in verdict.reason
