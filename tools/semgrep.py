@@ -143,7 +143,9 @@ def _invoke(cmd: list[str], cwd: Path, timeout_s: float) -> tuple[int, Any, byte
         proc.communicate()
         raise SemgrepError(f"semgrep timed out after {timeout_s:g}s (tools.semgrep.timeout_s)") from exc
     try:
-        out = json.loads(stdout or b"{}")
+        # Semgrep copies source text into its report; a file with a stray non-UTF-8 byte must cost that text, not
+        # the scan.
+        out = json.loads((stdout or b"{}").decode("utf-8", "replace"))
     except json.JSONDecodeError:
         out = None
     return proc.returncode, out, stderr

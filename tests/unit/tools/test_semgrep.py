@@ -69,6 +69,15 @@ def test_real_semgrep_reports_vulnerable_lines_only(tmp_path: Path) -> None:
     assert sqli.source == "semgrep" and sqli.agent == "devsecops"
 
 
+def test_a_file_with_a_stray_non_utf8_byte_costs_that_file_not_the_scan(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(VULNERABLE)
+    (tmp_path / "broken.py").write_bytes(b"x = 1\n\xff\n")
+    run = run_semgrep([Path("app.py"), Path("broken.py")], resolve_rules(["builtin"]), tmp_path, timeout_s=120,
+                      jobs=1)
+    assert any(e.get("path") == "broken.py" for e in run.errors) and "app.py" in run.scanned
+    assert {f.rule_id for f in to_findings(run, tmp_path)} >= {"python-os-command-injection-shell"}
+
+
 def test_semgrep_tool_scans_only_changed_files(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
