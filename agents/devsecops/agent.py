@@ -145,7 +145,7 @@ class DevSecOpsAgent:
             if proven is not None:  # no model call: code shows the sink sees only constants, or never runs
                 return f.model_copy(update={"triage": proven, "suppression": Suppression(
                     kind="triage", justification=proven.reason)})
-            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v3",
+            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v4",
                             normalized_code(root, loc))
             triage = cache.get(key)
             if triage is None:

@@ -191,7 +191,8 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
                     seen.add(k)
                     rhs = text.split("=", 1)[-1] if "=" in text else text
                     work.extend((n, k) for n in sorted(names(rhs) - {name}, reverse=True))
-                break
+                if _indent(text) <= _indent(lines[before - 1]):
+                    break  # an assignment nested deeper may not run: the earlier definition still reaches
         else:
             if name in params and name not in flow.params:
                 flow.params.append(name)
@@ -230,6 +231,7 @@ def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
     starts = [(k, _assigned(lines[k - 1]) or names(lines[k - 1])) for k in flow.sources]
     if def_at is not None and flow.params:
         starts.append((def_at, set(flow.params)))
+    sink_indent = _indent(lines[flow.sink - 1])
     out = []
     for k, bound in starts:
         if k in guard_lines:
@@ -240,12 +242,17 @@ def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
                 continue
             text = lines[j - 1]
             binds, used = _assigned(text), names(text) & tainted
+            runs_always = _indent(text) <= sink_indent  # nested deeper: a branch that may not run
             if j in guard_lines:
-                tainted -= binds or used
+                tainted -= (binds or used) if runs_always else set()
             elif used:
                 tainted |= binds or names(text)
-            else:
+            elif runs_always:
                 tainted -= binds
         if k in sink_lines or tainted & sink_names:
             out.append(k)
     return sorted(out)
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())

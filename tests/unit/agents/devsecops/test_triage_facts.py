@@ -230,3 +230,22 @@ def test_a_safeguard_on_the_only_value_that_reaches_the_sink_covers_it() -> None
     brief, schema, decide = _prepare(code, "return f", "CWE-79")
     verdict = decide(schema.model_validate({"reason": "allow-list", "safeguard": 1, "attacker_controls_value": True}))
     assert verdict.verdict == "false_positive" and "line 7" in verdict.reason
+
+
+def test_a_rebind_or_a_safeguard_on_a_branch_that_may_not_run_covers_nothing() -> None:
+    code = '''import os
+from flask import request
+LANGS = {"en", "fr"}
+
+def track():
+    lang = request.args["lang"]
+    if lang not in LANGS:
+        lang = "en"
+    name = request.args["name"]
+    if len(LANGS) < 2:
+        name = "intro.mp3"
+    return open(os.path.join("/srv/audio", lang, name)).read()
+'''
+    brief, schema, decide = _prepare(code, "return open(", "CWE-22")
+    verdict = decide(schema.model_validate({"reason": "allow-list", "safeguard": 1, "attacker_controls_value": True}))
+    assert verdict.verdict == "true_positive" and "line 9" in verdict.reason
