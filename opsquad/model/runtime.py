@@ -34,6 +34,7 @@ class ServerRecord:
     sha256: str | None
     started_at: float
     log_path: str
+    proc_start: int | None = None  # the kernel's start time of the PID (clock ticks since boot): a reused PID differs
 
 
 def _records_dir(cfg: OpsquadConfig) -> Path:
@@ -66,6 +67,32 @@ def pid_alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return True
+
+
+RUNTIME_MODULE = "opsquad.model.runtime_main"
+
+
+def _proc_start(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(") ", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def is_ours(rec: ServerRecord) -> bool:
+    """Whether the record's PID is still the server opsquad started: alive, running the runtime on the recorded
+    port, and (when recorded) started at the recorded time. A PID reused after a crash or a reboot is not."""
+    if not pid_alive(rec.pid):
+        return False
+    try:
+        argv = Path(f"/proc/{rec.pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    args = [a.decode("utf-8", "replace") for a in argv]
+    on_port = any(a == "--port" and b == str(rec.port) for a, b in zip(args, args[1:], strict=False))
+    same_start = rec.proc_start is None or _proc_start(rec.pid) == rec.proc_start
+    return RUNTIME_MODULE in args and on_port and same_start
 
 
 def endpoint_port(model: ModelConfig) -> int:
@@ -102,14 +129,14 @@ def start(cfg: OpsquadConfig, alias: str, progress: Progress = lambda _m: None) 
     path, digest = resolve_gguf(model.serve.gguf, progress)
     log_path = _records_dir(cfg) / f"{alias}.log"
     served_name = model.model.split("/", 1)[-1]
-    cmd = [sys.executable, "-m", "opsquad.model.runtime_main", "--model", str(path), "--alias", served_name,
+    cmd = [sys.executable, "-m", RUNTIME_MODULE, "--model", str(path), "--alias", served_name,
            "--port", str(port), "--threads", str(model.serve.threads), "--parallel", str(model.serve.parallel),
            "--ctx", str(model.serve.context_window), "--runtime", model.serve.runtime]
     progress(f"starting {alias} on 127.0.0.1:{port}")
     with log_path.open("ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
-    rec = ServerRecord(alias, proc.pid, port, str(path), digest, time.time(), str(log_path))
+    rec = ServerRecord(alias, proc.pid, port, str(path), digest, time.time(), str(log_path), _proc_start(proc.pid))
     _record_path(cfg, alias).write_text(json.dumps(asdict(rec)))
     deadline = time.monotonic() + model.serve.start_timeout_s
     while time.monotonic() < deadline:
@@ -134,10 +161,11 @@ def _tail(path: Path) -> str:
 
 
 def stop(cfg: OpsquadConfig, alias: str, timeout: float = 10.0) -> bool:
-    """Stop the server opsquad started for ``alias``, by PID. Returns False when none was running."""
+    """Stop the server opsquad started for ``alias``, by PID, after checking the PID is still that server (see
+    ``is_ours``). Returns False when none of ours was running."""
     rec = read_record(cfg, alias)
     _record_path(cfg, alias).unlink(missing_ok=True)
-    if rec is None or not pid_alive(rec.pid):
+    if rec is None or not is_ours(rec):
         return False
     os.kill(rec.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -158,7 +186,7 @@ def ensure_served(cfg: OpsquadConfig, alias: str, progress: Progress = lambda _m
     if model.serve is None:
         raise ModelUnavailable(f"model '{alias}' at {model.api_base} is not reachable and has no 'serve' block")
     rec = read_record(cfg, alias)
-    if rec is not None and pid_alive(rec.pid):
+    if rec is not None and is_ours(rec):
         # Alive but not healthy: maybe still loading. Give it the start timeout before replacing it.
         deadline = time.monotonic() + model.serve.start_timeout_s
         while time.monotonic() < deadline and pid_alive(rec.pid):
@@ -172,7 +200,7 @@ def ensure_served(cfg: OpsquadConfig, alias: str, progress: Progress = lambda _m
 def status(cfg: OpsquadConfig, alias: str) -> dict[str, object]:
     model = cfg.models[alias]
     rec = read_record(cfg, alias)
-    alive = rec is not None and pid_alive(rec.pid)
+    alive = rec is not None and is_ours(rec)
     return {
         "alias": alias,
         "model": model.model,
