@@ -20,28 +20,28 @@ BRACE_EXT = {".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".go", ".c",
              ".rs", ".kt", ".swift", ".scala"}
 
 
-def _indent(line: str) -> int:
+def indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
 def python_block(lines: list[str], start: int, end: int) -> tuple[int, int]:
     """1-based (first, last) of the innermost def/class around lines start..end, by indentation."""
-    flagged_indent = min((_indent(lines[n - 1]) for n in range(start, end + 1) if lines[n - 1].strip()), default=0)
+    flagged_indent = min((indent(lines[n - 1]) for n in range(start, end + 1) if lines[n - 1].strip()), default=0)
     first = None
     for n in range(start, 0, -1):
         text = lines[n - 1]
-        if _PY_DEF.match(text) and _indent(text) < flagged_indent or (n == start and _PY_DEF.match(text)):
+        if _PY_DEF.match(text) and indent(text) < flagged_indent or (n == start and _PY_DEF.match(text)):
             first = n
             break
     if first is None:
         return start, end
     while first > 1 and lines[first - 2].lstrip().startswith("@"):  # keep decorators (route, auth)
         first -= 1
-    head_indent = _indent(lines[first - 1])
+    head_indent = indent(lines[first - 1])
     last = end
     for n in range(end + 1, len(lines) + 1):
         text = lines[n - 1]
-        if text.strip() and _indent(text) <= head_indent and not text.lstrip().startswith((")", "]", "}")):
+        if text.strip() and indent(text) <= head_indent and not text.lstrip().startswith((")", "]", "}")):
             break
         if text.strip():
             last = n

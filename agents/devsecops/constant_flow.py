@@ -75,8 +75,8 @@ def prove_constant(source: str, sink_line: int, sink: str | None = None) -> Proo
     func = _innermost_function(tree, sink_line)
     if func is None:
         return None
-    interp = _Interp(module_values(tree), sink_line, source, sink == "session", stdlib_names(tree))
-    interp.aliases, interp.neutralizers, interp.sink_class = import_aliases(tree), neutralizers_for(sink), sink
+    interp = _Interp(module_values(tree), sink_line, source, sink, stdlib_names(tree))
+    interp.aliases, interp.neutralizers = import_aliases(tree), neutralizers_for(sink)
     params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs + [
         a for a in (func.args.vararg, func.args.kwarg) if a is not None]
     try:
@@ -105,12 +105,13 @@ _NO_RETURN = {"abort", "flask.abort", "sys.exit", "exit", "os._exit"}
 class _Interp(Evaluator):
     """Walks one function's statements up to the sink, folding what it can; see ``_stmt`` for what it knows."""
 
-    def __init__(self, module: Env, sink_line: int, source: str = "", strict: bool = False,
+    def __init__(self, module: Env, sink_line: int, source: str = "", sink_class: str | None = None,
                  stdlib: frozenset[str] = frozenset()) -> None:
         super().__init__(module, source)
         self.stdlib = stdlib  # names bound to standard-library modules: their attributes hold no request data
         self.sink = sink_line
-        self.strict = strict
+        self.sink_class = sink_class
+        self.strict = sink_class == "session"  # a trust boundary is crossed by any request data
         self.env_names: set[str] = set()  # local names at the sink: they shadow the module's
 
     # --- statements -------------------------------------------------------------------------------------
@@ -277,8 +278,9 @@ class _Interp(Evaluator):
             cur = nxt
             states.append(fork(cur))
         outs = [] if len(states) <= len(stmt.body) else [self.block(stmt.orelse, cur)]
+        passed = _join_envs(states) or {}
         for handler in stmt.handlers:
-            start = _join_envs(states) or {}
+            start = fork(passed)
             if handler.name:
                 start[handler.name] = UNKNOWN
             outs.append(self.block(handler.body, start))

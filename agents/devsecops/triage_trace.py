@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agents.devsecops.code_context import statement_end
+from agents.devsecops.code_context import indent, statement_end
 
 UNTRUSTED = re.compile(r"request|\binput\(|argv|\benviron\b|getenv|\.args\b|\.form\b|\bparams\b|query_params|"
                        r"\bbody\b|recv|urlopen|upload|\.files\b|headers|cookies|sys\.stdin|\bevent\[|\breq\.", re.I)
@@ -191,7 +191,7 @@ def trace(lines: list[str], block: tuple[int, int], flagged: tuple[int, int], mo
                     seen.add(k)
                     rhs = text.split("=", 1)[-1] if "=" in text else text
                     work.extend((n, k) for n in sorted(names(rhs) - {name}, reverse=True))
-                if _indent(text) <= _indent(lines[before - 1]):
+                if indent(text) <= indent(lines[before - 1]):
                     break  # an assignment nested deeper may not run: the earlier definition still reaches
         else:
             if name in params and name not in flow.params:
@@ -231,7 +231,7 @@ def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
     starts = [(k, _assigned(lines[k - 1]) or names(lines[k - 1])) for k in flow.sources]
     if def_at is not None and flow.params:
         starts.append((def_at, set(flow.params)))
-    sink_indent = _indent(lines[flow.sink - 1])
+    sink_indent = indent(lines[flow.sink - 1])
     out = []
     for k, bound in starts:
         if k in guard_lines:
@@ -242,7 +242,7 @@ def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
                 continue
             text = lines[j - 1]
             binds, used = _assigned(text), names(text) & tainted
-            runs_always = _indent(text) <= sink_indent  # nested deeper: a branch that may not run
+            runs_always = indent(text) <= sink_indent  # nested deeper: a branch that may not run
             if j in guard_lines:
                 tainted -= (binds or used) if runs_always else set()
             elif used:
@@ -252,7 +252,3 @@ def _uncovered(lines: list[str], flow: Flow, def_at: int | None) -> list[int]:
         if k in sink_lines or tainted & sink_names:
             out.append(k)
     return sorted(out)
-
-
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
