@@ -72,6 +72,12 @@ class SemgrepToolConfig(Strict):
     jobs: int = 2
     engine: Literal["osemgrep", "pysemgrep"] = Field(
         default="osemgrep", description="osemgrep starts ~8x faster; pysemgrep is the fallback when it fails.")
+    large_file_bytes: int = Field(default=200_000, ge=1, description="Files larger than this are scanned one by "
+                                  "one, each within file_budget_s.")
+    max_file_bytes: int = Field(default=1_000_000, ge=1, description="Files larger than this are not scanned "
+                                "(listed under not checked).")
+    file_budget_s: float = Field(default=15.0, gt=0, description="Time for one large file; past it the file is "
+                                 "listed under not checked.")
 
 
 class PrometheusToolConfig(Strict):

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,26 +24,27 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from opsquad.cwe import cwe_ids as normalize_cwe  # every CWE-<n> a rule's metadata names
 from opsquad.errors import GitError, OpsquadError
-from opsquad.findings import FileLocation, Finding, Severity
-from opsquad.redact import redact
+from opsquad.findings import FileLocation
 from tools.base import ToolContext, ToolResult, ToolStatus
 from tools.git import changed_files
 from tools.read_file import resolve_inside
+from tools.semgrep_findings import to_findings
+from tools.semgrep_skips import FileBudget, skipped_files
 
 RULES_DIR = Path(__file__).parent / "rules"
 NOT_INSTALLED = "semgrep is not installed: run `make install` or pip install semgrep"
 PER_FILE_TIMEOUT_S = 30  # semgrep's --timeout is per rule and file; the whole run is bounded by timeout_s
-MAX_EVIDENCE_LINES = 5
-_SEVERITY_FROM_SEMGREP = {"ERROR": Severity.high, "WARNING": Severity.medium, "INFO": Severity.low}
-_CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
 _REGISTRY_PREFIXES = ("p/", "r/", "s/", "auto", "http://", "https://", "gitlab/", "github/")
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: several times faster on the rules
 
 
 class SemgrepError(OpsquadError):
     """Semgrep is missing, failed, timed out, or was given rules that do not exist."""
+
+
+class SemgrepTimeout(SemgrepError):
+    """Semgrep ran out of its time and was stopped."""
 
 
 @dataclass
@@ -57,6 +57,7 @@ class SemgrepRun:
     elapsed_s: float = 0.0
     cwd: Path = field(default_factory=Path.cwd)
     rule_ids: set[str] = field(default_factory=set)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # path, reason, details (``semgrep_skips``)
 
 
 def semgrep_binary() -> Path:
@@ -141,7 +142,7 @@ def _invoke(cmd: list[str], cwd: Path, timeout_s: float) -> tuple[int, Any, byte
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise SemgrepError(f"semgrep timed out after {timeout_s:g}s (tools.semgrep.timeout_s)") from exc
+        raise SemgrepTimeout(f"semgrep timed out after {timeout_s:g}s (tools.semgrep.timeout_s)") from exc
     try:
         # Semgrep copies source text into its report; a file with a stray non-UTF-8 byte must cost that text, not
         # the scan.
@@ -156,20 +157,38 @@ def _ok(code: int, out: Any) -> bool:
 
 
 def run_semgrep(targets: list[Path], rules: list[Path], cwd: Path, timeout_s: float, jobs: int,
-                engine: str = "osemgrep") -> SemgrepRun:
+                engine: str = "osemgrep", budget: FileBudget | None = None) -> SemgrepRun:
     """Scan ``targets`` (relative to ``cwd`` or absolute) with local ``rules``; no targets → no run.
 
     ``osemgrep`` (semgrep's OCaml CLI, ``--experimental``) starts in a fraction of a second where the Python
     CLI takes seconds — most of the cost of a one-file diff scan. If it fails, the Python CLI runs instead.
+    Large files are left out of the main run and scanned one by one within the per-file ``budget``, so one junk
+    file costs its budget, never the scan.
     """
     if not targets:
         return SemgrepRun(cwd=cwd)
     if not rules:
         raise SemgrepError("no semgrep rules configured (tools.semgrep.rules is empty)")
+    budget = budget or FileBudget()
     config, ids = compile_rules(rules)
+    started = time.monotonic()
+    out = _scan(targets, config, cwd, timeout_s, jobs, engine, min(budget.large_bytes, budget.max_bytes))
+    run = SemgrepRun(results=list(out.get("results", [])), errors=list(out.get("errors", [])),
+                     scanned=list(out.get("paths", {}).get("scanned", [])), cwd=cwd, rule_ids=ids,
+                     skipped=skipped_files(out))
+    for entry in [e for e in run.skipped if _large_not_huge(e, cwd, budget)]:
+        _scan_large(run, entry, config, budget, timeout_s - (time.monotonic() - started), engine)
+    run.elapsed_s = round(time.monotonic() - started, 2)
+    return run
+
+
+def _scan(targets: list[Path], config: Path, cwd: Path, timeout_s: float, jobs: int, engine: str,
+          max_bytes: int) -> dict[str, Any]:
+    """One semgrep invocation's JSON report (``--verbose`` so that it lists skipped files with a reason)."""
     cmd = [
-        str(semgrep_binary()), "scan", "--json", "--metrics=off", "--disable-version-check", "--quiet",
+        str(semgrep_binary()), "scan", "--json", "--metrics=off", "--disable-version-check", "--verbose",
         "--timeout", str(max(1, min(PER_FILE_TIMEOUT_S, int(timeout_s)))), "-j", str(max(1, jobs)),
+        "--max-target-bytes", str(max_bytes),
         "--dataflow-traces", "--disable-nosem",  # nosemgrep results come back; the agent marks them suppressed
         "--config", str(config),
     ]
@@ -179,17 +198,38 @@ def run_semgrep(targets: list[Path], rules: list[Path], cwd: Path, timeout_s: fl
                                 cwd, timeout_s)
     if engine == "osemgrep" and not _ok(code, out):
         code, out, stderr = _invoke(cmd, cwd, max(1.0, timeout_s - (time.monotonic() - started)))
-    elapsed = time.monotonic() - started
     if not _ok(code, out):
         raise SemgrepError(_failure_line(code, out, stderr))
-    return SemgrepRun(
-        results=list(out.get("results", [])),
-        errors=list(out.get("errors", [])),
-        scanned=list(out.get("paths", {}).get("scanned", [])),
-        elapsed_s=round(elapsed, 2),
-        cwd=cwd,
-        rule_ids=ids,
-    )
+    return dict(out)
+
+
+def _large_not_huge(entry: dict[str, str], cwd: Path, budget: FileBudget) -> bool:
+    if entry["reason"] not in ("too_big", "exceeded_size_limit") or budget.large_bytes >= budget.max_bytes:
+        return False
+    path = Path(entry["path"]) if Path(entry["path"]).is_absolute() else cwd / entry["path"]
+    try:
+        return path.stat().st_size <= budget.max_bytes
+    except OSError:
+        return False
+
+
+def _scan_large(run: SemgrepRun, entry: dict[str, str], config: Path, budget: FileBudget, left_s: float,
+                engine: str) -> None:
+    """Scan one large file on its own within the per-file budget; past it, the file is listed, not scanned."""
+    seconds = min(budget.seconds, left_s)
+    if seconds < 1:
+        entry.update(reason="time_budget", details="no time left in tools.semgrep.timeout_s")
+        return
+    try:
+        out = _scan([Path(entry["path"])], config, run.cwd, seconds, 1, engine, budget.max_bytes)
+    except SemgrepTimeout:
+        entry.update(reason="time_budget", details=f"not done within {seconds:g}s (tools.semgrep.file_budget_s)")
+        return
+    run.skipped.remove(entry)
+    run.results += list(out.get("results", []))
+    run.errors += list(out.get("errors", []))
+    run.scanned += list(out.get("paths", {}).get("scanned", []))
+    run.skipped += skipped_files(out)
 
 
 def _failure_line(code: int, out: Any, stderr: bytes) -> str:
@@ -201,119 +241,6 @@ def _failure_line(code: int, out: Any, stderr: bytes) -> str:
                 return f"semgrep failed (exit {code}): {' '.join(text.split())[:300]}"
     lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     return f"semgrep failed (exit {code}): {lines[-1].strip() if lines else 'no output'}"
-
-
-def short_rule_id(check_id: str, known: set[str]) -> str:
-    """``tools.rules.python-eval-injection`` → ``python-eval-injection`` (the id the rule declares)."""
-    if check_id in known:
-        return check_id
-    matches = [k for k in known if check_id.endswith("." + k)]
-    return max(matches, key=len) if matches else check_id
-
-
-def _severity(meta: dict[str, Any], semgrep_severity: str) -> Severity:
-    try:
-        return Severity(str(meta.get("severity", "")).lower())
-    except ValueError:
-        return _SEVERITY_FROM_SEMGREP.get(semgrep_severity.upper(), Severity.medium)
-
-
-def _confidence(value: Any) -> float:
-    if isinstance(value, int | float) and 0.0 <= value <= 1.0:
-        return float(value)
-    return _CONFIDENCE.get(str(value).upper(), 0.6)
-
-
-def _title(meta: dict[str, Any], message: str) -> str:
-    if meta.get("title"):
-        return str(meta["title"]).strip()
-    first = re.split(r"(?<=[.!?])\s", message.strip(), maxsplit=1)[0]
-    return first[:120].rstrip(".") or "semgrep finding"
-
-
-def _code_lines(result: dict[str, Any], file: Path) -> str:
-    """The matched source lines. Recent semgrep prints "requires login" instead, so read the file."""
-    lines = str(result.get("extra", {}).get("lines") or "")
-    if lines and lines.strip() != "requires login":
-        return "\n".join(lines.strip().splitlines()[:MAX_EVIDENCE_LINES])
-    start = int(result["start"]["line"])
-    end = min(int(result["end"]["line"]), start + MAX_EVIDENCE_LINES - 1)
-    try:
-        text = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    return "\n".join(ln[:300] for ln in text[start - 1:end]).strip()
-
-
-def _trace_content(node: Any) -> str:
-    """The code text of one dataflow-trace location (``["CliLoc", [loc, text]]`` or ``CliCall``)."""
-    if isinstance(node, list) and len(node) == 2 and node[0] in ("CliLoc", "CliCall"):
-        return _trace_content(node[1])
-    if isinstance(node, list) and node:
-        if len(node) == 2 and isinstance(node[0], dict) and isinstance(node[1], str):
-            return node[1]
-        return _trace_content(node[0])
-    return ""
-
-
-def _trace_text(trace: Any) -> str:
-    """A compact "source → via → sink" line for a taint finding, when semgrep reports the trace."""
-    if not isinstance(trace, dict):
-        return ""
-    steps = [_trace_content(trace.get("taint_source"))]
-    steps += [str(v.get("content", "")) for v in trace.get("intermediate_vars") or [] if isinstance(v, dict)]
-    steps.append(_trace_content(trace.get("taint_sink")))
-    steps = [" ".join(s.split())[:80] for s in steps if s and s.strip()]
-    return "taint: " + " → ".join(steps) if len(steps) >= 2 else ""
-
-
-def _relative(path: str, cwd: Path, root: Path) -> tuple[str, Path]:
-    file = Path(path) if Path(path).is_absolute() else cwd / path
-    try:
-        return file.resolve().relative_to(root.resolve()).as_posix(), file
-    except ValueError:
-        return Path(path).as_posix(), file
-
-
-def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:
-    """Semgrep results → ``Finding``s with paths relative to ``root`` and normalized severity and CWE."""
-    findings: list[Finding] = []
-    for result in run.results:
-        extra = result.get("extra", {})
-        meta = extra.get("metadata") or {}
-        message = " ".join(str(extra.get("message", "")).split())
-        rel, file = _relative(str(result["path"]), run.cwd, root)
-        evidence = _code_lines(result, file)
-        trace = _trace_text(extra.get("dataflow_trace"))
-        if trace:
-            evidence = f"{evidence}\n{trace}" if evidence else trace
-        fix = extra.get("fix")
-        remediation = str(meta.get("remediation") or (f"Suggested fix: {fix}" if fix else "")).strip()
-        start, end = result["start"], result["end"]
-        findings.append(Finding(
-            rule_id=short_rule_id(str(result["check_id"]), run.rule_ids),
-            title=_title(meta, message),
-            message=message,
-            severity=_severity(meta, str(extra.get("severity", ""))),
-            confidence=_confidence(meta.get("confidence")),
-            category=str(meta.get("category") or "security"),
-            cwe=normalize_cwe(meta.get("cwe")),
-            location=FileLocation(
-                path=rel, start_line=max(1, int(start["line"])), end_line=max(1, int(end["line"])),
-                start_col=start.get("col"), end_col=end.get("col"),
-            ),
-            evidence=redact(evidence),
-            remediation=" ".join(remediation.split()),
-            source="semgrep",
-            agent="devsecops",
-        ))
-    return findings
-
-
-def rules_marked(run: SemgrepRun, key: str, value: str) -> set[str]:
-    """Short ids of the rules whose results carry ``metadata[key] == value`` (e.g. ``in-tests: keep``)."""
-    return {short_rule_id(str(r["check_id"]), run.rule_ids) for r in run.results
-            if str((r.get("extra", {}).get("metadata") or {}).get(key, "")) == value}
 
 
 class SemgrepParams(BaseModel):

@@ -27,7 +27,9 @@ from opsquad.conventions import Conventions, FileKind, cap_test_severity, file_h
 from opsquad.errors import ModelOutputError, ModelUnavailable, ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
 from tools import git
-from tools.semgrep import SemgrepRun, resolve_rules, rules_marked, run_semgrep, to_findings
+from tools.semgrep import SemgrepRun, resolve_rules, run_semgrep
+from tools.semgrep_findings import rules_marked, to_findings
+from tools.semgrep_skips import FileBudget, not_checked_lines, unlisted_errors
 
 
 class TriageAnswer(BaseModel):
@@ -77,10 +79,11 @@ class DevSecOpsAgent:
                     not_checked.append(f"model triage of {len(errors)} finding(s): {errors[0]}")
                 if run.agent_config.autofix and not req.options.get("no_fix"):
                     findings = self._autofix(run, root, rules, findings, stats)
-        if scan.errors:
-            first = scan.errors[0]
-            text = str(first.get("message", first)) if isinstance(first, dict) else str(first)
-            not_checked.append(f"{len(scan.errors)} Semgrep error(s), first: {text[:160]}")
+        not_checked += not_checked_lines(scan.skipped, scan.errors, scan.cwd, root)
+        if engine_errors := unlisted_errors(scan.errors):
+            first = engine_errors[0]
+            text = " ".join(str(first.get("message", first)).split())
+            not_checked.append(f"{len(engine_errors)} Semgrep error(s), first: {text[:160]}")
         active = sum(1 for f in findings if not f.suppressed)
         stats.update(findings=len(findings), active=active)
         summary = (f"Semgrep scanned {len(files)} path(s): {len(findings)} finding(s), {active} active, "
@@ -122,8 +125,9 @@ class DevSecOpsAgent:
     @staticmethod
     def _scan(run: AgentRun, root: Path, files: list[str], rules: list[Path]) -> SemgrepRun:
         sg = run.config.tools.semgrep
+        budget = FileBudget(sg.large_file_bytes, sg.max_file_bytes, sg.file_budget_s)
         return run.use("semgrep", "scan", lambda: run_semgrep([root / f for f in files], rules, root, sg.timeout_s,
-                                                             sg.jobs, sg.engine),
+                                                             sg.jobs, sg.engine, budget),
                        args={"files": len(files)}, size=lambda scan: len(scan.results),
                        status=lambda scan: "error" if scan.errors else "ok")
 

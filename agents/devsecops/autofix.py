@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsquad.findings import FileLocation, Finding
-from tools.semgrep import run_semgrep, to_findings
+from tools.semgrep import run_semgrep
+from tools.semgrep_findings import to_findings
 
 FIX_SYSTEM = ("You fix one security finding with the smallest change. Return the lines that replace the flagged "
               "lines (same indentation, same behaviour for valid input). Keep the rest of the file as it is. "

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.devsecops.cases import Case, normalize_cwe
-from tools.semgrep import run_semgrep, to_findings
+from tools.semgrep import run_semgrep
+from tools.semgrep_findings import to_findings
 
 
 def bandit_binary() -> Path | None:

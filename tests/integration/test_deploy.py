@@ -28,7 +28,8 @@ from opsquad.model.weights import PRESETS
 from tests.support.common import REPO_ROOT
 from tests.support.harness.kube import ControlPlane, ensure_binaries, kube_bin_dir
 from tools.registry import TOOLS
-from tools.semgrep import RULES_DIR, run_semgrep, to_findings
+from tools.semgrep import RULES_DIR, run_semgrep
+from tools.semgrep_findings import to_findings
 
 DEPLOY = REPO_ROOT / "deploy"
 OVERLAYS = ["base", "overlays/write-remediation", "overlays/vllm", "overlays/ollama"]

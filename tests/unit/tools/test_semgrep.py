@@ -19,13 +19,12 @@ from tools.semgrep import (
     SemgrepParams,
     SemgrepRun,
     SemgrepTool,
-    normalize_cwe,
     resolve_rules,
     run_semgrep,
     semgrep_binary,
-    short_rule_id,
-    to_findings,
 )
+from tools.semgrep_findings import normalize_cwe, short_rule_id, to_findings
+from tools.semgrep_skips import FileBudget
 
 VULNERABLE = '''\
 import hashlib
@@ -76,6 +75,26 @@ def test_a_file_with_a_stray_non_utf8_byte_costs_that_file_not_the_scan(tmp_path
                       jobs=1)
     assert any(e.get("path") == "broken.py" for e in run.errors) and "app.py" in run.scanned
     assert {f.rule_id for f in to_findings(run, tmp_path)} >= {"python-os-command-injection-shell"}
+
+
+def _junk_python(size: int) -> str:
+    """Valid Python that keeps the taint rules busy: a dense mesh of calls and concatenations."""
+    rows = [f"v{i % 97} = os.system(v{(i * 7) % 97} + v{(i * 13) % 97})" for i in range(size // 30)]
+    return "import os\n" + "\n".join(rows) + "\n"
+
+
+def test_files_over_the_budget_are_listed_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(VULNERABLE)
+    (tmp_path / "huge.js").write_text("var a=1;" * 40_000 + "eval(req.query.expr);")
+    (tmp_path / "junk.py").write_text(_junk_python(150_000))
+    (tmp_path / "mid.py").write_text(VULNERABLE + "# padding\n" * 2_000)
+    budget = FileBudget(large_bytes=10_000, max_bytes=200_000, seconds=5.0)
+    run = run_semgrep([Path(".")], resolve_rules(["builtin"]), tmp_path, timeout_s=120, jobs=1, budget=budget)
+    reasons = {e["path"]: e["reason"] for e in run.skipped}
+    assert reasons == {"huge.js": "too_big", "junk.py": "time_budget"}
+    paths = {r["path"] for r in run.results}
+    assert paths == {"app.py", "mid.py"}  # mid.py is large but not junk: scanned on its own, within the budget
+    assert set(run.scanned) >= {"app.py", "mid.py"}
 
 
 def test_semgrep_tool_scans_only_changed_files(tmp_path: Path) -> None:
