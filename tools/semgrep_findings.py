@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsquad.cwe import cwe_ids as normalize_cwe  # every CWE-<n> a rule's metadata names
 from opsquad.findings import FileLocation, Finding, Severity
-from opsquad.redact import redact
+from opsquad.redact import redact, remember
 
 if TYPE_CHECKING:
     from tools.semgrep import SemgrepRun
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 MAX_EVIDENCE_LINES = 5
 _SEVERITY_FROM_SEMGREP = {"ERROR": Severity.high, "WARNING": Severity.medium, "INFO": Severity.low}
 _CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
+_CREDENTIAL_CWES = {"CWE-798", "CWE-259", "CWE-321", "CWE-522"}  # hard-coded credentials, passwords, keys
+_MATCH_VALUE = re.compile(r"(?:=>|:=|[=:\s])\s*[\"']?([^\"'\s]+?)[\"']?[;,]?$")  # NAME=value, NAME: "value"
 
 
 def short_rule_id(check_id: str, known: set[str]) -> str:
@@ -94,6 +96,24 @@ def _relative(path: str, cwd: Path, root: Path) -> tuple[str, Path]:
         return Path(path).as_posix(), file
 
 
+def _remember_secrets(result: dict[str, Any], file: Path) -> None:
+    """A credential a rule flagged is masked wherever it appears from now on, whatever shape it has: the
+    literals the rule bound (pattern rules), else the value at the end of the match (regex rules)."""
+    metavars = result.get("extra", {}).get("metavars") or {}
+    literals = [str(v.get("abstract_content", "")) for v in metavars.values() if isinstance(v, dict)]
+    literals = [lit[1:-1] for lit in literals if len(lit) >= 2 and lit[0] == lit[-1] and lit[0] in "\"'"]
+    if not literals:
+        try:
+            matched = file.read_bytes()[int(result["start"]["offset"]):int(result["end"]["offset"])]
+        except (OSError, KeyError, ValueError, TypeError):
+            return
+        text = matched.decode("utf-8", "replace").strip()
+        tail = _MATCH_VALUE.search(text)
+        literals = [tail.group(1) if tail else text]
+    for literal in literals:
+        remember(literal)
+
+
 def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:
     """Semgrep results → ``Finding``s with paths relative to ``root`` and normalized severity and CWE."""
     findings: list[Finding] = []
@@ -102,6 +122,8 @@ def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:
         meta = extra.get("metadata") or {}
         message = " ".join(str(extra.get("message", "")).split())
         rel, file = _relative(str(result["path"]), run.cwd, root)
+        if _CREDENTIAL_CWES & set(normalize_cwe(meta.get("cwe"))):
+            _remember_secrets(result, file)
         evidence = _code_lines(result, file)
         trace = _trace_text(extra.get("dataflow_trace"))
         if trace:

@@ -26,6 +26,7 @@ from agents.devsecops.triage_cache import TriageCache, cache_key
 from opsquad.conventions import Conventions, FileKind, cap_test_severity, file_head
 from opsquad.errors import ModelOutputError, ModelUnavailable, ToolDenied
 from opsquad.findings import AgentNote, FileLocation, Finding, Severity, Suppression, Triage
+from opsquad.redact import redact
 from tools import git
 from tools.semgrep import SemgrepRun, resolve_rules, run_semgrep
 from tools.semgrep_findings import rules_marked, to_findings
@@ -199,6 +200,8 @@ class DevSecOpsAgent:
             patch, new_lines = autofix.make_patch(loc.path, lines, loc, ans.replacement)
             if not patch:
                 return f.fingerprint, autofix.FixOutcome(None, "the proposed fix changes nothing")
+            if redact(patch) != patch:  # its context lines hold a secret: it could only be shown masked
+                return f.fingerprint, autofix.FixOutcome(None, "the fix's context holds a secret")
             why = run.use("semgrep", "verify_fix", lambda: autofix.verify(
                 root, f, new_lines, rules, run.config.tools.semgrep.timeout_s), args={"path": loc.path})
             return f.fingerprint, autofix.FixOutcome(None if why else patch, why or "verified by rescan")
