@@ -150,7 +150,7 @@ class DevSecOpsAgent:
             if proven is not None:  # no model call: code shows the sink sees only constants, or never runs
                 return f.model_copy(update={"triage": proven, "suppression": Suppression(
                     kind="triage", justification=proven.reason)})
-            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v4",
+            key = cache_key(run.model.name, f"{f.rule_id}#{fam.name if fam else 'verdict'}-v5",
                             normalized_code(root, loc))
             triage = cache.get(key)
             if triage is None:
@@ -230,12 +230,13 @@ def _ask_triage(run: AgentRun, system: str, root: Path, f: Finding, loc: FileLoc
         task = triage_facts.task_text(fam, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, brief)
         ans = run.ask([{"role": "system", "content": fam.system}, {"role": "user", "content": task}], schema,
                       schema_name=f"triage_{fam.name}", max_tokens=fam.max_tokens)
-        return decide(ans)
+        return triage_facts.kept_if_contradicted(decide(ans))
     trace = f"\nTaint trace: {f.evidence.split('taint: ', 1)[1]}" if "taint: " in f.evidence else ""
     task = triage_facts.task_text(None, f.rule_id, f.cwe, f.title, f.message, loc.path, shown, "") + trace
     plain = run.ask([{"role": "system", "content": system}, {"role": "user", "content": task}],
                     TriageAnswer, schema_name="triage", max_tokens=160)
-    return Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason)
+    return triage_facts.kept_if_contradicted(
+        Triage(verdict=plain.verdict, confidence=CONFIDENCE[plain.confidence], reason=plain.reason))
 
 
 def _proven_in_code(root: Path, loc: FileLocation, cwes: list[str]) -> Triage | None:

@@ -32,7 +32,13 @@ from agents.devsecops.constant_lattice import (
     lines_of,
     name_of,
 )
-from agents.devsecops.constant_scope import import_aliases, module_values, stdlib_names, typed_route_params
+from agents.devsecops.constant_scope import (
+    import_aliases,
+    module_values,
+    own_functions,
+    stdlib_names,
+    typed_route_params,
+)
 from agents.devsecops.constant_sinks import (
     HTTP_VERBS,
     PAYLOAD,
@@ -77,6 +83,7 @@ def prove_constant(source: str, sink_line: int, sink: str | None = None) -> Proo
         return None
     interp = _Interp(module_values(tree), sink_line, source, sink, stdlib_names(tree))
     interp.aliases, interp.neutralizers = import_aliases(tree), neutralizers_for(sink)
+    interp.own_functions = own_functions(tree)
     params = func.args.posonlyargs + func.args.args + func.args.kwonlyargs + [
         a for a in (func.args.vararg, func.args.kwarg) if a is not None]
     try:

@@ -91,3 +91,12 @@ def import_aliases(tree: ast.Module) -> dict[str, str]:
         elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
             out |= {(a.asname or a.name): f"{stmt.module}.{a.name}" for a in stmt.names}
     return out
+
+
+def own_functions(tree: ast.Module) -> frozenset[str]:
+    """Names of the functions this module defines or imports from its own package (``from .util import f``)."""
+    names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.level:
+            names |= {a.asname or a.name for a in stmt.names}
+    return frozenset(names)

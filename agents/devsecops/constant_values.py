@@ -55,6 +55,7 @@ class Evaluator:
         self.stdlib: frozenset[str] = frozenset()  # names bound to standard-library modules
         self.aliases: dict[str, str] = {}  # local name -> what it was imported as (``quote`` -> ``shlex.quote``)
         self.neutralizers: frozenset[str] = frozenset()  # functions whose result is safe for this sink
+        self.own_functions: frozenset[str] = frozenset()  # defined in this module or imported relatively
         self.sink_class: str | None = None  # "shell", "html", ... (``safeguards.SINK_OF_CWE``)
         self.source = source
         self.folded: list[tuple[int, str, bool]] = []  # (line, condition, its constant value)
@@ -220,7 +221,11 @@ class Evaluator:
         return UNKNOWN
 
     def _neutralizes(self, called: str) -> bool:
+        """A library function that makes the value safe for this sink; the project's own function of the same
+        name (defined here or imported relatively) is not that function."""
         head, _, rest = called.partition(".")
+        if not rest and head in self.own_functions:
+            return False
         qualified = self.aliases.get(head, head) + (f".{rest}" if rest else "")
         return qualified in self.neutralizers or qualified.rsplit(".", 1)[-1] in self.neutralizers
 

@@ -106,17 +106,17 @@ def escapes_for(text: str, module: list[str], find_def: FindDef | None, depth: i
 
 
 def _call_fits(qual: str, name: str, module: list[str], find_def: FindDef | None, depth: int) -> Sinks:
+    """A library call protects what the table says; a project's own function (even one named like a library's
+    escaper) protects what its body does."""
     origin = qual or _imported_from(name, module)
     if origin is not None:
         for (mod, fn), sinks in KNOWN.items():
             if fn == name and (origin == mod or origin.endswith("." + mod) or mod.endswith("." + origin)):
                 return sinks
-    if name in BY_NAME:
-        return BY_NAME[name]
-    if depth <= 0 or find_def is None:
-        return frozenset()
-    body = find_def(name)
-    return _body_fits(body, module, find_def, depth - 1) if body else frozenset()
+    body = find_def(name) if find_def is not None else None
+    if body:
+        return _body_fits(body, module, find_def, depth - 1) if depth > 0 and find_def else frozenset()
+    return BY_NAME.get(name, frozenset())
 
 
 def _body_fits(body: list[str], module: list[str], find_def: FindDef, depth: int) -> Sinks:

@@ -122,6 +122,27 @@ def flow_brief(flow: Flow, lines: list[str]) -> str:
     return "\n".join(parts)
 
 
+# The model's own words saying the value is not made safe. A false-positive verdict derived from its other answers
+# does not stand beside them: the finding stays (a no-op "sanitizer" the model saw through, then picked anyway).
+_NOT_MADE_SAFE = re.compile(
+    r"(?i)(?:\b(?:does\s+not|doesn't|do\s+not|don't|fails\s+to|never)\s+(?:actually\s+|really\s+|properly\s+)?"
+    r"(?:make|makes|render|sanitiz|escap|validat|protect|prevent|neutraliz|restrict|change|modify|check)"
+    r"|\b(?:is|are|remains?|still)\s+(?:not\s+safe|unsafe|vulnerable|exploitable)\b"
+    r"|\bis\s+not\s+(?:properly\s+|correctly\s+)?(?:sanitized|escaped|validated|checked)\b"
+    r"|(?<!\bno\s)\battacker\s+(?:can|could|may)\s+(?:still\s+)?(?:choose|control|set|supply|inject|pass|change)"
+    r"|\breturns\s+(?:its|the)\s+(?:input|argument|parameter|value)\s+(?:unchanged|as\s+is)|\bno-?op\b)"
+    r"(?![^.;]*\b(?:but|however|although|though|yet)\b)")  # "the attacker can choose it, but it is quoted"
+
+
+def kept_if_contradicted(t: Triage) -> Triage:
+    """A false positive whose own reason says the value is not made safe stays a true positive (a verdict decided
+    in code from the source alone, confidence 1.0, is not the model's and stands)."""
+    if t.verdict != "false_positive" or t.confidence >= 1.0 or not _NOT_MADE_SAFE.search(t.reason):
+        return t
+    return Triage(verdict="true_positive", confidence=0.6,
+                  reason=f"{t.reason} (kept: the model's own reason says the value is not made safe)")
+
+
 def judge_flow(ans: BaseModel, flow: Flow, lines: list[str]) -> Triage:
     data = ans.model_dump()
     picked, controls, reason = int(data.get("safeguard", 0)), bool(data["attacker_controls_value"]), data["reason"]
