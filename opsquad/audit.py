@@ -2,7 +2,8 @@
 
 Stored in SQLite beside the LangGraph checkpoints (``<state_dir>/audit.sqlite``) so ``opsquad runs list``
 and ``opsquad runs show`` work without the model or the graph. Arguments are redacted before they are
-written; results are recorded by size, not content.
+written; results are recorded by size, not content. A run that dies (an error, Ctrl-C, SIGTERM) is marked
+``failed`` with a one-line reason by ``failed_if_raises``, never left ``running``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from opsquad.redact import redact_obj
+from opsquad.errors import OpsquadError, Terminated
+from opsquad.redact import redact, redact_obj
+
+MAX_REASON = 300
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -61,6 +67,16 @@ class AuditLog:
         self._exec("UPDATE runs SET status=?, finished=?, summary=? WHERE run_id=?",
                    (status, time.time(), summary, run_id))
 
+    @contextmanager
+    def failed_if_raises(self, run_id: str) -> Iterator[None]:
+        """Whatever escapes the block (an error, a check that rejects the result, Ctrl-C, SIGTERM's SystemExit)
+        marks the run failed with one line and is re-raised: the one place a run's death is recorded."""
+        try:
+            yield
+        except BaseException as exc:
+            self.finish_run(run_id, "failed", failure_reason(exc))
+            raise
+
     def event(self, run_id: str, kind: str, *, agent: str = "", name: str = "", args: Any = None,
               result_size: int = 0, status: str = "", model: str = "", prompt_tokens: int = 0,
               completion_tokens: int = 0, latency_ms: int = 0, detail: str = "", decision: str = "") -> None:
@@ -94,3 +110,15 @@ class AuditLog:
             cur = self._conn.execute("SELECT * FROM events WHERE run_id=? ORDER BY id", (run_id,))
             cols = [c[0] for c in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One redacted line saying why a run died: the user-facing line of an ``OpsquadError``, else the type."""
+    if isinstance(exc, OpsquadError | Terminated):
+        return redact(str(exc))[:MAX_REASON]
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, SystemExit):
+        return f"exited with status {exc.code}"
+    lines = str(exc).strip().splitlines()
+    return redact(f"internal error: {type(exc).__name__}" + (f": {lines[0]}" if lines else ""))[:MAX_REASON]

@@ -6,6 +6,8 @@ and, where it helps, what to do. The CLI prints that line and exits 2; nothing p
 
 from __future__ import annotations
 
+import signal
+
 
 class OpsquadError(Exception):
     """A problem with the user's input or environment, reported as one line."""
@@ -42,3 +44,15 @@ class GitError(OpsquadError):
 
 class ToolDenied(OpsquadError):
     """An agent used a tool its grants in agents.yaml do not allow (the use is audited as denied)."""
+
+
+class Terminated(SystemExit):
+    """A termination signal (SIGTERM from ``kill``, systemd, Kubernetes) raised as an exception in the main thread,
+    so ``finally`` blocks run and the run being recorded is marked failed instead of staying 'running'."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signal_name = signal.Signals(signum).name
+
+    def __str__(self) -> str:
+        return f"terminated by {self.signal_name}"

@@ -70,20 +70,18 @@ def load_result(run_id: str, config: OpsquadConfig) -> tuple[Request, RunResult]
 
 
 def dispatch(request: Request, services: Services) -> RunResult:
+    """Run one request to its end (or to an approval pause); whatever escapes marks the run failed in the audit
+    trail before it propagates (``AuditLog.failed_if_raises``)."""
     if request.workflow not in services.config.workflows:
         raise ConfigError(f"unknown workflow '{request.workflow}' (agents.yaml has: "
                           f"{', '.join(services.config.workflows) or 'none'})")
     services.audit.start_run(request.run_id, request.workflow, request.source, request.model_dump(mode="json"))
     cfg: RunnableConfig = {"configurable": {"thread_id": request.run_id}}
-    try:
-        with open_checkpointer(services.config) as saver:
-            graph = build_graph(saver)
-            graph.invoke({"request": request.model_dump(mode="json"), "outputs": []}, cfg, context=services)
-            snap = graph.get_state(cfg)
-            return _finish(services, request.run_id, dict(snap.values), list(snap.interrupts))
-    except OpsquadError as exc:
-        services.audit.finish_run(request.run_id, "failed", exc.line)
-        raise
+    with services.audit.failed_if_raises(request.run_id), open_checkpointer(services.config) as saver:
+        graph = build_graph(saver)
+        graph.invoke({"request": request.model_dump(mode="json"), "outputs": []}, cfg, context=services)
+        snap = graph.get_state(cfg)
+        return _finish(services, request.run_id, dict(snap.values), list(snap.interrupts))
 
 
 def resume(run_id: str, approved: bool, by: str, services: Services) -> RunResult:
@@ -96,6 +94,7 @@ def resume(run_id: str, approved: bool, by: str, services: Services) -> RunResul
             raise OpsquadError(f"no run with id '{run_id}'")
         if not snap.interrupts:
             raise OpsquadError(f"run '{run_id}' is not waiting for an approval")
-        graph.invoke(Command(resume={"approved": approved, "by": by}), cfg, context=services)
-        snap = graph.get_state(cfg)
-        return _finish(services, run_id, dict(snap.values), list(snap.interrupts))
+        with services.audit.failed_if_raises(run_id):
+            graph.invoke(Command(resume={"approved": approved, "by": by}), cfg, context=services)
+            snap = graph.get_state(cfg)
+            return _finish(services, run_id, dict(snap.values), list(snap.interrupts))

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from opsquad.audit import AuditLog
 from opsquad.config import OpsquadConfig, load_config
-from opsquad.errors import OpsquadError
+from opsquad.errors import ConfigError, OpsquadError
 from opsquad.findings import Report, Severity
 
 if TYPE_CHECKING:
@@ -29,10 +29,33 @@ FormatOpt = typer.Option("text", "--format", "-f", help="text | json | markdown 
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 
 
+_loaded: list[OpsquadConfig] = []  # the config this process loaded, for where an internal error is written
+
+
 def get_config(path: Path | None) -> OpsquadConfig:
     from tools.registry import TOOLS
 
-    return load_config(path, known_tools=set(TOOLS))
+    config = load_config(config_file(path), known_tools=set(TOOLS))
+    _loaded[:] = [config]
+    return config
+
+
+def config_file(path: Path | None) -> Path | None:
+    """``--config DIR`` (and ``config check DIR``) means DIR/agents.yaml, as ``load_config`` looks in the working
+    directory; a directory without one is a one-line error naming both."""
+    if path is None or not path.is_dir():
+        return path
+    inner = path / "agents.yaml"
+    if not inner.is_file():
+        raise ConfigError(f"{path}: is a directory with no agents.yaml in it")
+    return inner
+
+
+def state_dir() -> Path:
+    """opsquad's state directory (``OPSQUAD_STATE_DIR``, else ``storage.state_dir``), resolved by the config's own
+    ``state_dir``: the loaded config's, or the defaults' when the error came before any config was loaded."""
+    config = _loaded[0] if _loaded else OpsquadConfig.model_construct()
+    return config.state_dir
 
 
 def audit_log(config: OpsquadConfig) -> AuditLog:
@@ -121,18 +144,25 @@ def run_request(request: Request, config_path: Path | None, fmt: str, output: Pa
     config = get_config(config_path)
     if fail_on is not None and (wf := config.workflows.get(request.workflow)) is not None:
         wf.fail_on = parse_fail_on(fail_on)
-    with progress(label or f"opsquad {request.workflow}") as update:
-        result = dispatch(request, services_for(config, update))
-    if check is not None:
-        check(result)
-    write_output(result.report, fmt, output)
-    if request.options.get("update_baseline"):
-        from opsquad import baseline
-
-        path = Path(str(request.options["baseline"]))
-        count = baseline.write(path, result.report.findings, baseline.load(path))
-        err_console.print(f"baseline {path}: {count} fingerprint(s)", markup=False)
+    audit = audit_log(config)
+    with audit.failed_if_raises(request.run_id):  # a rejected result or unwritable output fails the run too
+        with progress(label or f"opsquad {request.workflow}") as update:
+            result = dispatch(request, services_for(config, update, audit))
+        if check is not None:
+            check(result)
+        write_output(result.report, fmt, output)
+        if request.options.get("update_baseline"):
+            _update_baseline(request, result)
     if result.awaiting_approval:
         err_console.print(f"run {result.run_id} is waiting for approval: opsquad approve {result.run_id}",
                           markup=False)
     raise typer.Exit(exit_code(result.report, config, request.workflow) if gate else 0)
+
+
+def _update_baseline(request: Request, result: RunResult) -> None:
+    """``--update-baseline``: every finding of this run becomes an answered fingerprint."""
+    from opsquad import baseline
+
+    path = Path(str(request.options["baseline"]))
+    count = baseline.write(path, result.report.findings, baseline.load(path))
+    err_console.print(f"baseline {path}: {count} fingerprint(s)", markup=False)

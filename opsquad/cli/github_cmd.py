@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from opsquad.cli.common import ConfigOpt, err_console, get_config, parse_fail_on, services_for
+from opsquad.cli.common import ConfigOpt, audit_log, err_console, get_config, parse_fail_on, services_for
 from opsquad.cli.common import progress as progress_ctx
 from opsquad.config import OpsquadConfig, PathGGUF, PresetGGUF
 from opsquad.errors import ConfigError, OpsquadError
@@ -110,11 +110,15 @@ def review(
                          max_inline=max_inline, no_triage=no_triage, baseline=baseline)
     err_console.print(f"opsquad: reviewing {pr.repo}#{pr.number} {pr.base_sha[:7]}..{pr.head_sha[:7]}",
                       markup=False, highlight=False)
+    audit = audit_log(cfg)
     with progress_ctx("opsquad github review") as update:
-        outcome = review_pull_request(pr, services_for(cfg, update), opts, log=update)
-    _print_outcome(outcome)
-    _write_outputs(github_output, outputs(outcome))
-    _append_step_summary(step_summary, outcome)
+        outcome = review_pull_request(pr, services_for(cfg, update, audit), opts, log=update)
+    with audit.failed_if_raises(outcome.result.run_id):  # unwritable outputs, a fatal publishing error: exit 2
+        _print_outcome(outcome)
+        _write_outputs(github_output, outputs(outcome))
+        _append_step_summary(step_summary, outcome)
+        if outcome.publish_fatal:  # outputs and SARIF are written: the upload step can still run
+            raise OpsquadError(outcome.publish_error)
     _gate(outcome, gate)
 
 
@@ -127,9 +131,7 @@ def _append_step_summary(path: Path | None, outcome: ReviewOutcome) -> None:
 
 
 def _gate(outcome: ReviewOutcome, gate: Severity | None) -> NoReturn:
-    """Exit with the review's status; a fatal publishing error is one line and exit 2 after everything is written."""
-    if outcome.publish_fatal:  # outputs and SARIF are written: the upload step can still run
-        raise OpsquadError(outcome.publish_error)
+    """Exit with the review's status (1 when a finding at or above ``fail_on`` remains)."""
     if outcome.exit_code and gate is not None:
         failing = sum(1 for f in outcome.result.report.active() if f.severity.at_least(gate))
         err_console.print(f"opsquad: {failing} finding(s) at or above fail_on '{gate.value}': failing the job",

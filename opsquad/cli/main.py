@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -22,8 +23,9 @@ from opsquad.cli.common import (
     git_range,
     run_request,
     services_for,
+    state_dir,
 )
-from opsquad.errors import OpsquadError
+from opsquad.errors import OpsquadError, Terminated
 from opsquad.request import Request
 
 if TYPE_CHECKING:
@@ -227,8 +229,38 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)
 
 
+def _version() -> str:
+    """The installed distribution's version (what pip reports), else the source tree's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("opsquad")
+    except PackageNotFoundError:
+        from opsquad import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"opsquad {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(_version_flag: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                             help="Print opsquad's version and exit.")) -> None:
+    """Specialized AI agents for DevSecOps, SDET and SRE work, served by a local small model."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM raises ``Terminated`` in the main thread: ``finally`` blocks run and the run is marked failed."""
+    raise Terminated(signum)
+
+
 def run() -> None:
     """Console-script entry: every OpsquadError is one line on stderr and exit 2, never a traceback."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
@@ -237,6 +269,9 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except Terminated as exc:
+        err_console.print(f"opsquad: {exc}", markup=False)
+        sys.exit(exc.code)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("opsquad: interrupted", markup=False)
         sys.exit(130)
@@ -249,11 +284,26 @@ def run() -> None:
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             err_console.print(f"opsquad: error: {fmt()}{where}", markup=False, highlight=False)
             sys.exit(2)
-        log = Path.home() / ".cache" / "opsquad" / "last-error.log"
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A bug: one line on stderr naming the file in opsquad's state directory that holds the redacted traceback
+    (a traceback can quote a token from the config or the environment)."""
+    from opsquad.redact import redact
+
+    lines = str(exc).strip().splitlines()
+    what = redact(f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)
+    try:
+        log = state_dir() / "last-error.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc())
-        err_console.print(f"opsquad: internal error: {type(exc).__name__}: {exc} (details in {log})", markup=False)
-        sys.exit(2)
+        log.touch(mode=0o600)
+        log.write_text(redact(traceback.format_exc()), encoding="utf-8")
+        where = f"details in {log}"
+    except OSError as err:
+        where = f"details could not be written to the state directory: {err.strerror}"
+    err_console.print(f"opsquad: internal error: {what} ({where})", markup=False, highlight=False)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

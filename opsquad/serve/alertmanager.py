@@ -1,10 +1,12 @@
 """The Alertmanager webhook receiver (payload version 4): one investigation per firing alert group.
 
 Alertmanager re-sends a group every ``group_interval`` while it fires, and may send it again on retry, so
-groups are deduplicated by ``groupKey`` while their investigation runs; once it has finished, the next
-notification of the same group starts a new one (the situation may have changed). Resolved notifications
-start nothing. The answer goes to ``serve.alert_channel`` in Slack (one message updated in place, with
-Approve/Reject buttons when a write is proposed); without Slack the run is still recorded in the audit trail.
+groups are deduplicated by ``groupKey`` while their investigation runs, and a notification already received
+(same group, status and alerts, within ``dedupe.TTL_S``) is acknowledged but starts nothing even after its
+investigation finished. A notification whose alerts changed starts a new one once the group is idle (the
+situation may have changed). Resolved notifications start nothing. The answer goes to ``serve.alert_channel``
+in Slack (one message updated in place, with Approve/Reject buttons when a write is proposed); without Slack
+the run is still recorded in the audit trail.
 
 The payload is untrusted input that ends up in a model prompt: it is validated, its size bounded, and the
 receiver can require a bearer token (``OPSQUAD_ALERTMANAGER_TOKEN``; Alertmanager's
@@ -14,6 +16,7 @@ receiver can require a bearer token (``OPSQUAD_ALERTMANAGER_TOKEN``; Alertmanage
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
@@ -25,6 +28,7 @@ from starlette.responses import JSONResponse
 
 from opsquad.errors import OpsquadError
 from opsquad.request import Request
+from opsquad.serve.dedupe import SeenSet, digest
 from opsquad.serve.metrics import Metrics
 from opsquad.serve.runner import Runner
 
@@ -65,6 +69,12 @@ class AlertGroup(BaseModel):
         labels = ", ".join(f"{k}={v}" for k, v in sorted(self.groupLabels.items())) or "alert group"
         return f"alert {labels}"[:140]
 
+    def delivery_key(self) -> str:
+        """What makes a notification the same one again: its group, status and alerts (each by fingerprint, else
+        labels, with its own status and start), not annotations, which may quote a value that changes."""
+        alerts = sorted(f"{a.fingerprint or _labels(a.labels)}|{a.status}|{a.startsAt}" for a in self.alerts)
+        return "alert-delivery:" + digest(json.dumps([self.groupKey, self.status, alerts]))
+
     def question(self) -> str:
         """What the agent is asked: the firing alerts, their labels and annotations, bounded in size."""
         firing = [a for a in self.alerts if a.status == "firing"] or self.alerts
@@ -100,6 +110,7 @@ class AlertReceiver:
                  channel: str | None = None, token: str | None = None) -> None:
         self.runner, self.metrics, self.workflow = runner, metrics, workflow
         self.slack, self.channel, self.token = slack, channel, token
+        self.seen = SeenSet()
 
     async def endpoint(self, request: HttpRequest) -> JSONResponse:
         if self.token and not _bearer_ok(request.headers.get("authorization", ""), self.token):
@@ -120,12 +131,17 @@ class AlertReceiver:
         return JSONResponse(payload, status_code=status)
 
     def accept(self, group: AlertGroup) -> tuple[int, dict[str, Any]]:
-        """Start the group's investigation unless it is resolved or already running; (HTTP status, body)."""
+        """Start the group's investigation unless it is resolved, already received or running; (HTTP status, body)."""
         if group.status == "resolved":
             self.metrics.alert_groups.labels("resolved").inc()
             return 200, {"status": "ignored", "reason": "resolved"}
+        delivery = group.delivery_key()
+        if not self.seen.add(delivery):
+            self.metrics.alert_groups.labels("duplicate").inc()
+            return 200, {"status": "duplicate", "reason": "this notification was already received"}
         key = f"alert:{group.groupKey}"
         if not self.runner.try_claim(key):
+            self.seen.discard(delivery)  # not investigated: the next notification like it may start one
             self.metrics.alert_groups.labels("duplicate").inc()
             return 200, {"status": "duplicate", "reason": "an investigation of this group is running"}
         self.metrics.alert_groups.labels("started").inc()
@@ -156,7 +172,8 @@ class AlertReceiver:
 
 async def read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None as soon as it exceeds ``limit`` bytes (never buffers more than that)."""
-    if int(request.headers.get("content-length") or 0) > limit:
+    length = request.headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) > limit:  # a malformed length: the stream's own count still applies
         return None
     chunks: list[bytes] = []
     size = 0

@@ -4,8 +4,9 @@
 the same app runs with litellm in production and a scripted model in tests, and a later Helm chart or
 end-to-end Prometheus→Alertmanager test needs nothing but a URL. Routes:
 
-- ``POST /slack/events|commands|interactions``: the bolt app (only when Slack secrets are set); bolt's
-  synchronous ``dispatch`` runs in the thread pool so a slow Web API call cannot stall the event loop.
+- ``POST /slack/events|commands|interactions``: the bolt app (only when Slack secrets are set), behind
+  ``slack_http.rejection`` (401 unsigned or stale, 400 malformed; never a 500); bolt's synchronous
+  ``dispatch`` runs in the thread pool so a slow Web API call cannot stall the event loop.
 - ``POST /alertmanager``: ``alertmanager.AlertReceiver``.
 - ``GET /healthz``: the process answers (liveness: restart me if not).
 - ``GET /readyz``: the config is loaded and the workflow's model answers (readiness: send me work);
@@ -34,6 +35,7 @@ from opsquad.serve.alertmanager import AlertReceiver, read_body
 from opsquad.serve.metrics import Metrics
 from opsquad.serve.runner import Runner, ServicesFactory
 from opsquad.serve.slack_app import SlackBot, SlackSettings
+from opsquad.serve.slack_http import rejection
 from opsquad.serve.threads import Conversations
 
 log = logging.getLogger("opsquad.serve")
@@ -134,12 +136,16 @@ def _slack_routes(bot: SlackBot | None, slack: SlackSettings | None) -> list[Rou
     """``POST /slack/events|commands|interactions`` into bolt, when Slack delivers over HTTP (a signing secret)."""
     if bot is None or slack is None or not slack.signing_secret:
         return []
-    slack_app = bot.app
+    slack_app, secret = bot.app, slack.signing_secret
 
     async def slack_endpoint(request: HttpRequest) -> Response:
         body = await read_body(request, MAX_SLACK_BODY)
         if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413)
+        refused = rejection(body, request.headers, secret)
+        if refused is not None:
+            log.warning("refused a request to %s: %s (%d)", request.url.path, refused[1], refused[0])
+            return JSONResponse({"error": refused[1]}, status_code=refused[0])
         bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 

@@ -7,8 +7,9 @@
 - A run that proposes a write pauses for approval: its message carries the dry run and Approve/Reject buttons.
   Only ``serve.approvers`` may decide; anyone else gets an ephemeral refusal and nothing resumes. The decision,
   who made it and the result go to the thread and (by ``resume``'s approval node) to the audit trail.
-- Bolt verifies signatures and timestamps (bad or older than 5 minutes: 401, before any handler runs).
-  ``DropRetries`` then acknowledges a redelivery it has already seen without processing it again.
+- Signatures and timestamps are verified before any handler runs (``slack_http``: bad or older than 5 minutes
+  401, malformed 400). ``DropRetries`` then acknowledges a redelivery or replay it has already seen (same ids,
+  or same signed body, within ``dedupe.TTL_S``) without processing it again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,7 @@ from opsquad.errors import ConfigError, OpsquadError
 from opsquad.request import Request
 from opsquad.serve import blocks
 from opsquad.serve.approvers import Approvers
+from opsquad.serve.dedupe import SeenSet, digest
 from opsquad.serve.metrics import Metrics
 from opsquad.serve.runner import Runner
 from opsquad.serve.threads import Conversations, thread_key
@@ -72,35 +73,34 @@ class SlackSettings:
         return cls(token, secret, app_token, env.get("SLACK_API_URL", "").strip())
 
 
-class SeenSet:
-    """The last ``size`` delivery keys, so a redelivered event or a double-sent click is processed once."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def add(self, key: str) -> bool:
-        """True when ``key`` is new."""
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys[key] = None
-            while len(self._keys) > self._size:
-                self._keys.popitem(last=False)
-            return True
+_NEVER_DEDUPED = ("url_verification", "ssl_check")  # Slack's own checks: answered every time they come
 
 
-def delivery_key(body: Mapping[str, Any]) -> tuple[str, str]:
-    """(kind, key) identifying one Slack delivery across retries; key is '' when there is nothing to dedupe."""
+def delivery_key(body: Mapping[str, Any], raw: str = "") -> tuple[str, str]:
+    """(kind, key) identifying one Slack delivery across retries and replays: the ids Slack gives it (event id,
+    trigger id, the clicked action) when present, else a hash of the signed body; key '' never dedupes."""
+    kind, ids = _delivery_ids(body)
+    if body.get("type") in _NEVER_DEDUPED or body.get("ssl_check"):
+        return kind, ""
+    if ids:
+        return kind, f"{kind}:{ids}"
+    return kind, f"{kind}:body:{digest(raw or json.dumps(body, sort_keys=True, default=str))}"
+
+
+def _delivery_ids(body: Mapping[str, Any]) -> tuple[str, str]:
+    """The delivery's kind and the ids that identify it ('' when Slack sent none)."""
     if body.get("type") == "event_callback":
-        return "event", f"event:{body.get('event_id', '')}" if body.get("event_id") else ""
+        return "event", str(body.get("event_id") or "")
     if body.get("type") == "block_actions":
-        acts = body.get("actions") or [{}]
-        user = (body.get("user") or {}).get("id", "")
-        return "action", f"action:{user}:{acts[0].get('action_id', '')}:{acts[0].get('action_ts', '')}"
+        if body.get("trigger_id"):
+            return "action", f"trigger:{body['trigger_id']}"
+        acts = body.get("actions")
+        act = acts[0] if isinstance(acts, list) and acts and isinstance(acts[0], dict) else {}
+        user = body.get("user")
+        user_id = user.get("id", "") if isinstance(user, dict) else ""
+        return "action", f"{user_id}:{act.get('action_id', '')}:{act['action_ts']}" if act.get("action_ts") else ""
     if body.get("command"):
-        return "command", f"command:{body.get('trigger_id', '')}" if body.get("trigger_id") else ""
+        return "command", f"trigger:{body['trigger_id']}" if body.get("trigger_id") else ""
     return "other", ""
 
 
@@ -113,7 +113,7 @@ class DropRetries(Middleware):
 
     def process(self, *, req: BoltRequest, resp: BoltResponse,
                 next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        kind, key = delivery_key(req.body)
+        kind, key = delivery_key(req.body, req.raw_body)
         if key and not self.seen.add(key):
             retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
             log.info("dropping a delivery already processed (%s, retry %s)", key, retry)
@@ -121,6 +121,14 @@ class DropRetries(Middleware):
             return BoltResponse(status=200, body="")
         self.metrics.slack_requests.labels(kind, "processed").inc()
         return next()
+
+
+def malformed_delivery(error: Exception) -> BoltResponse:
+    """Bolt's error handler: a signed delivery missing a field Slack always sends (or sending it with another
+    type) ends in 400 and one log line, not a 500 and a traceback (``--log-level debug`` shows the traceback)."""
+    log.warning("rejected a malformed Slack delivery: %s: %s", type(error).__name__, str(error)[:200])
+    log.debug("malformed Slack delivery", exc_info=error)
+    return BoltResponse(status=400, body="malformed Slack payload")
 
 
 class ProgressUpdater:
@@ -160,6 +168,7 @@ class SlackBot:
             raise ConfigError(f"Slack: {exc} (check SLACK_BOT_TOKEN and SLACK_API_URL)") from None
         self.approvers = Approvers(config.serve.approvers, self.client)
         self.app.use(DropRetries(SeenSet(), metrics))
+        self.app.error(malformed_delivery)
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from opsquad.audit import AuditLog
 from tests.support.common import REPO_ROOT
 from tests.support.github.scenario import NUMBER, REPO, make_pr_repo, write_event
 from tests.support.github.server import RecordingGitHub, pr_files
@@ -85,6 +86,8 @@ def test_api_failure_exits_2_after_writing_sarif_and_outputs(gh: RecordingGitHub
     assert res.stderr.strip().splitlines()[-1].startswith("opsquad: error: could not publish to the pull request")
     assert "401 Bad credentials" in res.stderr and "Traceback" not in res.stderr
     assert Path(_outputs(tmp_path / "output.txt")["sarif"]).is_file()
+    runs = AuditLog(Path(os.environ["OPSQUAD_STATE_DIR"]) / "audit.sqlite").runs()  # exit 2: the run failed
+    assert runs[0]["status"] == "failed" and runs[0]["summary"].startswith("could not publish to the pull request")
 
 
 @pytest.mark.parametrize(("name", "expected"), [

@@ -111,7 +111,8 @@ def review_pull_request(event: PullRequestEvent, services: Services, opts: Revie
     ensure_commits(opts.workspace, event.base_sha, event.head_sha, log)
     request = build_request(event, opts)
     result = dispatch(request, services)
-    sarif = write_sarif(result, opts.sarif)
+    with services.audit.failed_if_raises(result.run_id):  # no SARIF for the upload step: the review failed
+        sarif = write_sarif(result, opts.sarif)
     outcome = ReviewOutcome(result=result, sarif=sarif, exit_code=1 if result.report.fails(opts.fail_on) else 0)
     if not opts.publish:
         return outcome

@@ -78,3 +78,21 @@ def test_runs_show_prints_grant_decisions_and_the_report(tmp_path: Path) -> None
     assert tool_lines and all("grant=allow" in line for line in tool_lines), shown.stdout
     report = shown.stdout.split("\nreport:\n", 1)[1]
     assert "command" in report and "app.py:4" in report
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    res = cli("--version")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"opsquad {version('opsquad')}"
+
+
+def test_config_check_accepts_a_directory_holding_agents_yaml(tmp_path: Path) -> None:
+    empty = cli("config", "check", str(tmp_path))
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    lines = empty.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{tmp_path}: is a directory with no agents.yaml" in lines[0], empty.stderr
+    (tmp_path / "agents.yaml").write_text((REPO_ROOT / "agents.yaml").read_text())
+    ok = cli("config", "check", str(tmp_path))
+    assert ok.returncode == 0 and f"{tmp_path / 'agents.yaml'}: ok" in ok.stderr, ok.stderr
