@@ -123,6 +123,9 @@ def git_range(repo: Path, base: str | None, head: str | None) -> tuple[str, str 
     """The repository root and a checked base..head (both refs, or neither)."""
     from tools import git
 
+    for flag, ref in (("--base", base), ("--head", head)):
+        if ref is not None and not ref.strip():
+            raise OpsquadError(f"{flag} is empty: give a branch, tag or commit")
     root = git.repo_root(repo)
     if (base is None) != (head is None):
         raise OpsquadError("give both --base and --head, or neither")

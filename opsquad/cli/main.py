@@ -117,6 +117,8 @@ def scan(
     """Security scan with opsquad's Semgrep rules, triaged by the local model."""
     if not path.exists():
         raise OpsquadError(f"{path}: no such file or directory")
+    if not (path.is_file() or path.is_dir()):
+        raise OpsquadError(f"{path}: not a regular file or a directory")
     where = path.resolve() if path.is_dir() else path.resolve().parent
     options = _scan_options(where, no_triage, no_fix, baseline, update_baseline, min_confidence)
     if base or head:

@@ -65,7 +65,9 @@ class _Handler(QuietHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server_state.record(raw)
+        if not self.server_state.record(raw):  # a server that went away mid-run: the connection drops unanswered
+            self.close_connection = True
+            return
         body = json.loads(raw or b"{}")
         content = json.dumps(answer_for(body))
         reply = {
@@ -81,13 +83,17 @@ class _Handler(QuietHandler):
 class RecordingModel(LoopbackServer):
     """Serves ``/v1/chat/completions``; ``bodies`` holds every request body, raw, in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, answers: int | None = None) -> None:
+        """``answers``: how many requests get an answer before the server behaves as if killed (None: all)."""
         handler = type("RecordingHandler", (_Handler,), {"server_state": self})
         super().__init__(handler, name="recording-model")
         self.api_base = f"{self.url}/v1"
         self.bodies: list[bytes] = []
+        self.answers = answers
         self._lock = threading.Lock()
 
-    def record(self, raw: bytes) -> None:
+    def record(self, raw: bytes) -> bool:
+        """Keep the body; whether this request is answered."""
         with self._lock:
             self.bodies.append(raw)
+            return self.answers is None or len(self.bodies) <= self.answers
