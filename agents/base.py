@@ -70,6 +70,9 @@ class AgentRun:
         return Path(self.request.repo) if self.request.repo else None
 
     def _record(self, call: ModelCall) -> None:
+        if call.restarted:
+            self.audit.event(self.request.run_id, "model_restart", agent=self.name, name=call.schema_name,
+                             model=call.model, status="restarted", detail=call.restarted)
         self.audit.event(self.request.run_id, "model", agent=self.name, name=call.schema_name, model=call.model,
                          prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens,
                          latency_ms=int(call.latency_s * 1000), status="ok" if call.ok else "invalid",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsquad.audit import AuditLog
@@ -44,10 +44,11 @@ def litellm_factory(config: OpsquadConfig, progress: Callable[[str], None]) -> M
             except ModelUnavailable:
                 if config.models[self.name].serve is None:
                     raise
+                why = f"model '{self.name}' stopped answering; restarted it"
                 with lock:  # the server may have died: restart it (once) and retry this request
-                    progress(f"model '{self.name}' stopped answering; restarting it")
+                    progress(why)
                     ensure_served(config, self.name, progress)
-                return self.inner.complete_json(messages, schema, schema_name, max_tokens)
+                return replace(self.inner.complete_json(messages, schema, schema_name, max_tokens), restarted=why)
 
     return ServedModel
 

@@ -24,6 +24,7 @@ class Completion:
     completion_tokens: int = 0
     latency_s: float = 0.0
     cached_tokens: int = 0
+    restarted: str = ""  # why the model server was restarted to answer this call (recorded in the audit trail)
 
 
 class ChatModel(Protocol):

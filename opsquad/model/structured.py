@@ -33,6 +33,7 @@ class ModelCall:
     latency_s: float
     ok: bool
     attempt: int
+    restarted: str = ""
 
 
 Recorder = Callable[[ModelCall], None]
@@ -75,13 +76,13 @@ def ask(
             last_error = _short_error(err)
             if record:
                 record(ModelCall(completion.model, name, completion.prompt_tokens, completion.completion_tokens,
-                                 completion.latency_s, False, attempt))
+                                 completion.latency_s, False, attempt, completion.restarted))
             convo = [*convo, {"role": "assistant", "content": completion.text[:2000]},
                      {"role": "user", "content": f"That answer is invalid: {last_error}. Answer again with "
                                                  "valid JSON for the same schema."}]
             continue
         if record:
             record(ModelCall(completion.model, name, completion.prompt_tokens, completion.completion_tokens,
-                             completion.latency_s, True, attempt))
+                             completion.latency_s, True, attempt, completion.restarted))
         return value
     raise ModelOutputError(f"model '{model.name}' gave no valid '{name}' answer: {last_error}")
