@@ -150,6 +150,8 @@ def investigate(
     proposed write waits for `opsquad approve`). Exit 2 when nothing at all could be read."""
     if fmt not in ("text", "json", "markdown"):
         raise OpsquadError(f"--format must be one of text, json, markdown, not '{fmt}'")
+    if not question.strip():
+        raise OpsquadError("the question is empty: say what is wrong, e.g. \"checkout returns 500s since 14:00\"")
     opts: dict[str, object] = {}
     if prometheus_url:
         opts["prometheus_url"] = prometheus_url
