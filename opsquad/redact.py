@@ -99,18 +99,31 @@ def _looks_like_code(value: str) -> bool:
     return value.lower() in _KEYWORDS or bool(_LETTERS.fullmatch(value) or _ATTRIBUTE.fullmatch(value))
 
 
+def _is_secret(m: re.Match[str], code_aware: bool) -> bool:
+    """Whether a structural match holds a secret: a name that holds one, a value that is not code or a mask."""
+    groups = m.groupdict()
+    if groups.get("name") and _NOT_SECRET_NAME.search(groups["name"]):
+        return False
+    value = groups["value"]
+    return "REDACTED" not in value and not (code_aware and _looks_like_code(value))
+
+
 def _structured(kind: str, code_aware: bool) -> Callable[[re.Match[str]], str]:
     def replace(m: re.Match[str]) -> str:
-        groups = m.groupdict()
-        value = groups["value"]
-        if groups.get("name") and _NOT_SECRET_NAME.search(groups["name"]):
-            return m.group(0)
-        if "REDACTED" in value or (code_aware and _looks_like_code(value)):
+        if not _is_secret(m, code_aware):
             return m.group(0)
         start, end = m.span("value")
         whole = m.group(0)
         return whole[: start - m.start()] + _mask(kind) + whole[end - m.start():]
     return replace
+
+
+def secret_values(text: str) -> list[str]:
+    """The values in ``text`` that redaction would mask (what a secrets rule's match holds, to remember it)."""
+    found = [m.group(0) for _, pattern in _FORMATS for m in pattern.finditer(text)]
+    found += [m.group("value") for _, pattern, code_aware in _STRUCTURES for m in pattern.finditer(text)
+              if _is_secret(m, code_aware)]
+    return found
 
 
 def remember(value: str) -> None:

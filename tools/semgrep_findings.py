@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsquad.cwe import cwe_ids as normalize_cwe  # every CWE-<n> a rule's metadata names
 from opsquad.findings import FileLocation, Finding, Severity
-from opsquad.redact import redact, remember
+from opsquad.redact import redact, remember, secret_values
 
 if TYPE_CHECKING:
     from tools.semgrep import SemgrepRun
@@ -21,6 +21,8 @@ MAX_EVIDENCE_LINES = 5
 _SEVERITY_FROM_SEMGREP = {"ERROR": Severity.high, "WARNING": Severity.medium, "INFO": Severity.low}
 _CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
 _CREDENTIAL_CWES = {"CWE-798", "CWE-259", "CWE-321", "CWE-522"}  # hard-coded credentials, passwords, keys
+_QUOTED = re.compile(r"[\"']([^\"'\n]{6,})[\"']")  # a positional literal: ftplib.FTP(host, user, "...")
+_LETTERS_ONLY = re.compile(r"[A-Za-z_ .-]+")  # a host or user name, not a credential
 _MATCH_VALUE = re.compile(r"(?:=>|:=|[=:\s])\s*[\"']?([^\"'\s]+?)[\"']?[;,]?$")  # NAME=value, NAME: "value"
 
 
@@ -97,21 +99,17 @@ def _relative(path: str, cwd: Path, root: Path) -> tuple[str, Path]:
 
 
 def _remember_secrets(result: dict[str, Any], file: Path) -> None:
-    """A credential a rule flagged is masked wherever it appears from now on, whatever shape it has: the
-    literals the rule bound (pattern rules), else the value at the end of the match (regex rules)."""
-    metavars = result.get("extra", {}).get("metavars") or {}
-    literals = [str(v.get("abstract_content", "")) for v in metavars.values() if isinstance(v, dict)]
-    literals = [lit[1:-1] for lit in literals if len(lit) >= 2 and lit[0] == lit[-1] and lit[0] in "\"'"]
-    if not literals:
-        try:
-            matched = file.read_bytes()[int(result["start"]["offset"]):int(result["end"]["offset"])]
-        except (OSError, KeyError, ValueError, TypeError):
-            return
-        text = matched.decode("utf-8", "replace").strip()
-        tail = _MATCH_VALUE.search(text)
-        literals = [tail.group(1) if tail else text]
-    for literal in literals:
-        remember(literal)
+    """A credential a rule flagged is masked wherever it appears from now on, whatever shape it has: the values
+    redaction finds in the matched text, else its last quoted literal, else the value at the end of the match."""
+    try:
+        matched = file.read_bytes()[int(result["start"]["offset"]):int(result["end"]["offset"])]
+    except (OSError, KeyError, ValueError, TypeError):
+        return
+    text = matched.decode("utf-8", "replace").strip()
+    literals = [q for q in _QUOTED.findall(text) if not _LETTERS_ONLY.fullmatch(q)]
+    tail = _MATCH_VALUE.search(text)
+    for value in secret_values(text) or literals[-1:] or [tail.group(1) if tail else text]:
+        remember(value)
 
 
 def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from opsquad import redact as redact_module
-from opsquad.redact import redact, redact_obj, remember
+from opsquad.redact import redact, redact_obj, remember, secret_values
 from tests.support.canaries import CANARIES, CANARY_FILES, SRE_CANARIES, SRE_TEXTS
 
 
@@ -65,3 +65,9 @@ def test_a_remembered_secret_is_masked_in_any_surrounding(monkeypatch: pytest.Mo
     remember("short")  # too short to mask safely: ignored
     assert redact(f"the migration printed {odd} to the log") == "the migration printed [REDACTED:secret] to the log"
     assert redact("a short answer") == "a short answer"
+
+
+def test_secret_values_are_what_redaction_would_mask() -> None:
+    text = 'psycopg2.connect(host="dbhost", password="S3cretPw-881", user=user)'
+    assert secret_values(text) == ["S3cretPw-881"]
+    assert secret_values("AKIAABCDEFGHIJKLMNOP and api_key = os.environ['K']") == ["AKIAABCDEFGHIJKLMNOP"]

@@ -192,3 +192,22 @@ def test_missing_semgrep_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_
     with pytest.raises(SemgrepError) as info:
         semgrep_binary()
     assert str(info.value) == NOT_INSTALLED
+
+
+def test_a_flagged_credential_is_masked_wherever_it_shows_up_later(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsquad.redact as redact_module
+
+    monkeypatch.setattr(redact_module, "_remembered", set())
+    monkeypatch.setattr(redact_module, "_remembered_re", None)
+    text = 'import ftplib\nftp = ftplib.FTP("files", "bob", "odd~Shape~7731")\n'
+    (tmp_path / "a.py").write_text(text)
+    start = text.index("ftplib.FTP(")
+    result = {"check_id": "python-hardcoded-credentials-in-call", "path": "a.py",
+              "start": {"line": 2, "col": 7, "offset": start}, "end": {"line": 2, "col": 50, "offset": len(text) - 1},
+              "extra": {"message": "literal password", "severity": "ERROR", "lines": "requires login",
+                        "metadata": {"cwe": ["CWE-798: Use of Hard-coded Credentials"]}}}
+    [f] = to_findings(SemgrepRun(results=[result], cwd=tmp_path, rule_ids={"python-hardcoded-credentials-in-call"}),
+                      tmp_path)
+    assert "odd~Shape~7731" not in f.evidence  # no pattern knows a positional password: the rule's match does
+    assert redact_module.redact("the log said odd~Shape~7731") == "the log said [REDACTED:secret]"
