@@ -48,12 +48,15 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_cases(names: list[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+def load_cases(names: list[str] | None = None, split: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The cases (all, the named ones, or one split: ``tune`` is looked at while developing, ``holdout`` only run)."""
     out = []
     for d in sorted(p for p in CASES.iterdir() if (p / "case.yaml").exists()):
         if names and d.name not in names:
             continue
-        out.append((d.name, yaml.safe_load((d / "case.yaml").read_text(encoding="utf-8"))))
+        case = yaml.safe_load((d / "case.yaml").read_text(encoding="utf-8"))
+        if split is None or case.get("split", "tune") == split:
+            out.append((d.name, case))
     return out
 
 
@@ -187,9 +190,9 @@ def pynguin_row(name: str, case: dict[str, Any], unpacked: Path, work: Path, bud
 
 def run_eval(generate: Callable[[Path, float], TestgenAnswer], names: list[str] | None = None,
              budget: float = 300, mutate: bool = True, progress: Callable[[str], None] = lambda _m: None,
-             pynguin: bool = True) -> list[Row]:
+             pynguin: bool = True, split: str | None = None) -> list[Row]:
     rows: list[Row] = []
-    for name, case in load_cases(names):
+    for name, case in load_cases(names, split):
         unpacked = fetch(name, case)
         with tempfile.TemporaryDirectory(prefix=f"opsquad-eval-sdet-{name}-") as tmp:
             work = Path(tmp)

@@ -81,6 +81,7 @@ def changes(
 @app.command("sdet")
 def sdet(
     case: list[str] = typer.Option([], "--case", help="Run only these cases (folder names under evals/sdet/cases)."),
+    split: str | None = typer.Option(None, "--split", help="Only the tune or the holdout libraries."),
     budget: float = typer.Option(300.0, "--budget", help="Seconds of test generation per library."),
     no_mutation: bool = typer.Option(False, "--no-mutation", help="Skip mutmut (coverage only)."),
     no_pynguin: bool = typer.Option(False, "--no-pynguin", help="Skip the Pynguin row even if it is installed."),
@@ -93,9 +94,12 @@ def sdet(
     from evals.sdet.run import format_table, pynguin_exe, run_eval
     from opsquad.answers import TestgenAnswer
     from opsquad.cli.common import get_config, services_for
+    from opsquad.errors import OpsquadError
     from opsquad.request import Request
     from workflows.dispatch import dispatch
 
+    if split not in (None, "tune", "holdout"):
+        raise OpsquadError(f"--split must be tune or holdout, not '{split}'")
     cfg = get_config(config)
     with progress_ctx("opsquad eval sdet") as update:
         services = services_for(cfg, update)
@@ -108,7 +112,7 @@ def sdet(
                 return report.answer
             return TestgenAnswer.nothing("; ".join(x for n in report.notes for x in n.not_checked) or "no answer")
 
-        rows = run_eval(generate, case or None, budget, not no_mutation, update, pynguin=not no_pynguin)
+        rows = run_eval(generate, case or None, budget, not no_mutation, update, pynguin=not no_pynguin, split=split)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
     else:

@@ -32,6 +32,17 @@ def test_cases_are_data_with_tags() -> None:
     assert all(("pypi" in c["source"]) != ("local" in c["source"]) for c in cases.values())
 
 
+def test_the_holdout_libraries_are_pinned_releases_of_every_shape() -> None:
+    holdout = dict(load_cases(split="holdout"))
+    tune = dict(load_cases(split="tune"))
+    assert len(holdout) >= 8 and not set(holdout) & set(tune)
+    assert {"roman", "inflection", "toposort", "opsquad-redact"} <= set(tune)
+    assert all("==" in c["source"]["pypi"] for c in holdout.values())  # a fixed release, never "latest"
+    assert {c["shape"] for c in holdout.values()} >= {
+        "class with state", "context managers and decorators", "parser", "pure numeric functions",
+        "string utility", "small CLI module"}
+
+
 def test_eval_scores_generated_tests_by_coverage_and_mutants() -> None:
     calls: list[float] = []
 
