@@ -1,7 +1,7 @@
 """Start, health-check, inspect and stop the local model server.
 
 The server runs detached (its own session) so it outlives one CLI command; its PID, port and model are kept
-in ``<state_dir>/models/<alias>.json``. Every command that needs a model calls ``ensure_served``: when the
+in ``<state_dir>/models/<alias>-<port>.json``. Every command that needs a model calls ``ensure_served``: when the
 configured endpoint already answers it is used as is (Ollama, vLLM, a server someone else runs), otherwise
 opsquad fetches and verifies the weights and starts llama.cpp itself.
 """
@@ -44,7 +44,14 @@ def _records_dir(cfg: OpsquadConfig) -> Path:
 
 
 def _record_path(cfg: OpsquadConfig, alias: str) -> Path:
-    return _records_dir(cfg) / f"{alias}.json"
+    """One record per alias *and* endpoint: two configs that name the same alias on different ports never read
+    each other's server."""
+    model = cfg.models.get(alias)
+    try:
+        port = endpoint_port(model) if model is not None else None
+    except ConfigError:
+        port = None
+    return _records_dir(cfg) / (f"{alias}-{port}.json" if port else f"{alias}.json")
 
 
 def read_record(cfg: OpsquadConfig, alias: str) -> ServerRecord | None:

@@ -60,3 +60,20 @@ def test_our_server_on_its_port_is_stopped_and_a_reused_pid_is_refused(tmp_path:
         if ours.poll() is None:
             ours.kill()
             ours.wait()
+
+
+def test_records_are_per_endpoint_so_another_configs_server_is_not_reported(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    ours = _spawn(RUNTIME_MODULE, "--port", "8765")
+    try:
+        cfg, alias = _record(tmp_path, monkeypatch, ours.pid, 8765, runtime._proc_start(ours.pid))
+        assert runtime.status(cfg, alias)["pid"] == ours.pid
+        models = dict(cfg.models)
+        models[alias] = models[alias].model_copy(update={"api_base": "http://127.0.0.1:9876/v1"})
+        other = cfg.model_copy(update={"models": models})  # the same alias, another config's port
+        assert runtime._record_path(other, alias) != runtime._record_path(cfg, alias)
+        assert runtime.status(other, alias)["pid"] is None
+        assert runtime.stop(other, alias) is False and ours.poll() is None
+    finally:
+        ours.kill()
+        ours.wait()
