@@ -90,7 +90,8 @@ def _trace_text(trace: Any) -> str:
     return "taint: " + " → ".join(steps) if len(steps) >= 2 else ""
 
 
-def _relative(path: str, cwd: Path, root: Path) -> tuple[str, Path]:
+def relative_path(path: str, cwd: Path, root: Path) -> tuple[str, Path]:
+    """A path Semgrep reported (relative to ``cwd`` or absolute) as (path relative to ``root``, the file)."""
     file = Path(path) if Path(path).is_absolute() else cwd / path
     try:
         return file.resolve().relative_to(root.resolve()).as_posix(), file
@@ -119,7 +120,7 @@ def to_findings(run: SemgrepRun, root: Path) -> list[Finding]:
         extra = result.get("extra", {})
         meta = extra.get("metadata") or {}
         message = " ".join(str(extra.get("message", "")).split())
-        rel, file = _relative(str(result["path"]), run.cwd, root)
+        rel, file = relative_path(str(result["path"]), run.cwd, root)
         if _CREDENTIAL_CWES & set(normalize_cwe(meta.get("cwe"))):
             _remember_secrets(result, file)
         evidence = _code_lines(result, file)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.semgrep_findings import relative_path
+
 SHOWN_PER_REASON = 3
 
 # Semgrep's skip reasons worth telling a reader, in the order they are listed.
@@ -89,7 +91,7 @@ def not_checked_lines(skipped: list[dict[str, str]], errors: list[dict[str, Any]
     for entry in [*skipped, *_error_entries(errors)]:
         reason = _reason_of(entry, cwd)
         if reason in _REASONS:
-            by_reason.setdefault(reason, {}).setdefault(_relative(entry["path"], cwd, root), entry["details"])
+            by_reason.setdefault(reason, {}).setdefault(relative_path(entry["path"], cwd, root)[0], entry["details"])
     lines = []
     for reason, label in _REASONS.items():
         files = by_reason.get(reason)
@@ -105,11 +107,3 @@ def not_checked_lines(skipped: list[dict[str, str]], errors: list[dict[str, Any]
 def unlisted_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Errors that name no file (a rule that failed, an engine error): they are reported on their own."""
     return [e for e in errors if not (isinstance(e.get("path"), str) and e.get("path"))]
-
-
-def _relative(path: str, cwd: Path, root: Path) -> str:
-    file = Path(path) if Path(path).is_absolute() else cwd / path
-    try:
-        return file.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()

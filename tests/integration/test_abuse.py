@@ -6,7 +6,6 @@ completed run that says what it did not check) — never a traceback, never an i
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,24 +15,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.common import REPO_ROOT, git
+from tests.support.common import REPO_ROOT, git, isolated_env
 from tests.support.recording_model import RecordingModel
-from tests.support.slack import closed_port
+from tests.support.slack import closed_port, dead_kubeconfig
 
 VULNERABLE = "import os\nfrom flask import request\n\n\ndef ping():\n    os.system('ping ' + request.args['host'])\n"
-
-
-def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
-            "OPSQUAD_STATE_DIR": str(home / "state"), "SEMGREP_ENABLE_VERSION_CHECK": "0",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1", "KUBECONFIG": str(home / "no-kubeconfig")}
 
 
 def _opsquad(tmp: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     home = tmp / "home"
     home.mkdir(exist_ok=True)
     return subprocess.run([sys.executable, "-m", "opsquad.cli.main", *args], capture_output=True, text=True,
-                          env=_env(home), cwd=tmp, timeout=timeout, check=False, errors="replace")
+                          env={**isolated_env(home), "KUBECONFIG": str(home / "no-kubeconfig")}, cwd=tmp,
+                          timeout=timeout, check=False, errors="replace")
 
 
 def _one_clear_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -139,24 +133,13 @@ BAD_INPUTS: list[tuple[str, Case, int, str]] = [
                                                   "--kubeconfig", str(t / "nokube")], 2, "nokube"),
     ("investigate-unreachable-everything", lambda t: ["investigate", "why is checkout failing?", "-n", "shop",
                                                       "--prometheus-url", f"http://127.0.0.1:{closed_port()}",
-                                                      "--kubeconfig", str(_dead_kubeconfig(t))], 2, "unreachable"),
+                                                      "--kubeconfig", str(dead_kubeconfig(t))], 2, "unreachable"),
     ("investigate-prometheus-not-a-url", lambda t: ["investigate", "why?", "-n", "shop", "--prometheus-url",
-                                                    "ftp://x y", "--kubeconfig", str(_dead_kubeconfig(t))], 2,
+                                                    "ftp://x y", "--kubeconfig", str(dead_kubeconfig(t))], 2,
      "prometheus"),
     ("scan-model-unreachable-no-serve", lambda t: ["scan", ".", "-c", _config(t, _unreachable_model_config()),
                                                    "--fail-on", "none"], 0, ""),
 ]
-
-
-def _dead_kubeconfig(tmp: Path) -> Path:
-    """A kubeconfig whose API server is a closed port on loopback."""
-    path = tmp / "kubeconfig"
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{closed_port()}"}}],
-        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
-        "users": [{"name": "u", "user": {"token": "not-a-real-token"}}]}))
-    return path
 
 
 def _unreachable_model_config() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -31,3 +32,10 @@ def git(repo: Path, *args: str) -> str:
 def answer_json(answer: BaseModel | None) -> dict[str, Any]:
     """An agent's typed answer as the JSON a user sees (``--format json``), for tests of that contract."""
     return answer.model_dump(mode="json") if answer is not None else {}
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment for a CLI run in a fresh home: its own caches and state directory, no version checks."""
+    return {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
+            "OPSQUAD_STATE_DIR": str(home / "state"), "SEMGREP_ENABLE_VERSION_CHECK": "0",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1"}

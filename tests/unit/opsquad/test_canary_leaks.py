@@ -4,7 +4,6 @@ receives — through the real CLI, real Semgrep and a recording model server on 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import pytest
 import yaml
 
 from tests.support.canaries import CANARIES, CANARY_FILES
-from tests.support.common import REPO_ROOT, git
+from tests.support.common import REPO_ROOT, git, isolated_env
 from tests.support.recording_model import RecordingModel
 
 FORMATS = ("json", "sarif", "markdown", "text")
@@ -37,12 +36,6 @@ def _config(tmp: Path, model: RecordingModel) -> Path:
     return path
 
 
-def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
-            "OPSQUAD_STATE_DIR": str(home / "state"), "SEMGREP_ENABLE_VERSION_CHECK": "0",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1"}
-
-
 def _opsquad(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "opsquad.cli.main", *args], capture_output=True, env=env,
                           cwd=REPO_ROOT, timeout=600, check=False)
@@ -63,7 +56,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, model: RecordingModel) -> dic
     home, repo, out = tmp / "home", tmp / "repo", tmp / "out"
     for d in (home, repo, out):
         d.mkdir()
-    config, env = _config(tmp, model), _env(home)
+    config, env = _config(tmp, model), isolated_env(home)
     git(repo, "init", "-q", "-b", "main")
     (repo / "README.md").write_text("shop\n")
     git(repo, "add", "-A")

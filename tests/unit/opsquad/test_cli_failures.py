@@ -8,7 +8,6 @@ before the CLI's own entry point runs.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -28,7 +27,7 @@ from opsquad.request import Request
 from opsquad.serve.metrics import Metrics
 from opsquad.serve.runner import Runner
 from tests.support.common import REPO_ROOT, make_services
-from tests.support.slack import closed_port
+from tests.support.slack import closed_port, dead_kubeconfig
 
 TOKEN = "ghp_" + "a" * 36  # the shape of a GitHub token: redact() masks it
 # The CLI's entry point, with a graph that raises the way a bug deep in a workflow would.
@@ -83,20 +82,9 @@ def test_an_internal_error_fails_the_run_and_writes_redacted_details_to_the_stat
     assert listed.returncode == 0 and "failed" in listed.stdout and "RuntimeError: boom" in listed.stdout
 
 
-def _dead_kubeconfig(tmp_path: Path) -> Path:
-    path = tmp_path / "dead.kubeconfig"
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "dead",
-        "clusters": [{"name": "dead", "cluster": {"server": f"https://127.0.0.1:{closed_port()}",
-                                                  "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
-    return path
-
-
 def test_a_command_that_exits_2_leaves_its_run_failed_with_the_reason(tmp_path: Path) -> None:
     res = _run(["-m", "opsquad.cli.main", "investigate", "why is checkout down?", "--kubeconfig",
-                str(_dead_kubeconfig(tmp_path))], env={"PROMETHEUS_URL": f"http://127.0.0.1:{closed_port()}"})
+                str(dead_kubeconfig(tmp_path))], env={"PROMETHEUS_URL": f"http://127.0.0.1:{closed_port()}"})
     assert res.returncode == 2 and "nothing could be read" in res.stderr, res.stderr
     runs = _runs()
     assert len(runs) == 1 and runs[0]["status"] == "failed", runs
@@ -109,7 +97,7 @@ def test_sigterm_marks_the_run_failed(tmp_path: Path) -> None:
         silent.listen(16)
         env = {**os.environ, "PROMETHEUS_URL": f"http://127.0.0.1:{silent.getsockname()[1]}"}
         proc = subprocess.Popen([sys.executable, "-m", "opsquad.cli.main", "investigate", "why?", "--kubeconfig",
-                                 str(_dead_kubeconfig(tmp_path))], cwd=REPO_ROOT, env=env, text=True,
+                                 str(dead_kubeconfig(tmp_path))], cwd=REPO_ROOT, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60

@@ -25,6 +25,7 @@ from opsquad.findings import K8sLocation, Severity
 from opsquad.model.protocol import FakeModel
 from opsquad.request import Request
 from tests.support.common import REPO_ROOT, answer_json, make_services
+from tests.support.slack import dead_kubeconfig
 from workflows.dispatch import dispatch, resume
 
 READ = ToolGrant(verbs=["read"], namespaces=["*"])
@@ -34,17 +35,6 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def dead_kubeconfig(tmp_path: Path) -> Path:
-    path = tmp_path / "dead.kubeconfig"
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "dead",
-        "clusters": [{"name": "dead", "cluster": {"server": f"https://127.0.0.1:{closed_port()}",
-                                                  "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
-    return path
 
 
 def sre_config(config: OpsquadConfig, **write: Any) -> OpsquadConfig:
